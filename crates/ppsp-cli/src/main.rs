@@ -1,0 +1,3 @@
+//! The `ppsp` command.
+
+fn main() {}
