@@ -2,5 +2,9 @@
 #![forbid(unsafe_code)]
 
 pub mod ids;
+pub mod peer;
+pub mod peer_list;
 pub mod ppspp;
+pub mod property;
+pub mod schema;
 pub mod xml;
