@@ -78,7 +78,10 @@ impl SwarmId {
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, IdError> {
         let bytes = bytes.into();
         if bytes.is_empty() || bytes.len() > MAX_SWARM_ID_LEN {
-            return Err(IdError::Length { len: bytes.len(), expected: "1..=1024" });
+            return Err(IdError::Length {
+                len: bytes.len(),
+                expected: "1..=1024",
+            });
         }
         Ok(Self(bytes))
     }
@@ -134,8 +137,15 @@ impl FromStr for PeerId {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // The profile fixes the written form, so upper case is rejected to keep one spelling.
-        if s.len() != 40 || !s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) {
-            return Err(IdError::Length { len: s.len() / 2, expected: "40 lowercase hex digits" });
+        if s.len() != 40
+            || !s
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            return Err(IdError::Length {
+                len: s.len() / 2,
+                expected: "40 lowercase hex digits",
+            });
         }
         let bytes = from_hex(s)?;
         let mut id = [0u8; 20];
@@ -230,7 +240,11 @@ mod tests {
     fn peer_id_requires_forty_lowercase_hex_digits() {
         let id: PeerId = "9c1185a5c5e9fc54612808977ee8f548b2258d31".parse().unwrap();
         assert_eq!(id.to_string(), "9c1185a5c5e9fc54612808977ee8f548b2258d31");
-        assert!("9C1185A5C5E9FC54612808977EE8F548B2258D31".parse::<PeerId>().is_err());
+        assert!(
+            "9C1185A5C5E9FC54612808977EE8F548B2258D31"
+                .parse::<PeerId>()
+                .is_err()
+        );
         assert!("9c11".parse::<PeerId>().is_err());
     }
 

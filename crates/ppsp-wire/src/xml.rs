@@ -144,7 +144,10 @@ pub struct Element {
 impl Element {
     /// Creates an element with no attributes, children or text.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..Self::default() }
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
     }
 
     /// Builder: adds an attribute.
@@ -172,7 +175,10 @@ impl Element {
 
     /// The value of an attribute, if present.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// All children with the given name, in document order.
@@ -183,10 +189,14 @@ impl Element {
     /// Reads a document into its root element, enforcing `limits`.
     pub fn parse(input: &[u8], limits: &XmlLimits) -> Result<Self, XmlError> {
         if input.len() > limits.max_bytes {
-            return Err(XmlError::TooLarge { len: input.len(), max: limits.max_bytes });
+            return Err(XmlError::TooLarge {
+                len: input.len(),
+                max: limits.max_bytes,
+            });
         }
-        let text = std::str::from_utf8(input)
-            .map_err(|e| XmlError::NotUtf8 { offset: e.valid_up_to() })?;
+        let text = std::str::from_utf8(input).map_err(|e| XmlError::NotUtf8 {
+            offset: e.valid_up_to(),
+        })?;
         TreeBuilder::new(limits).build(text)
     }
 
@@ -266,7 +276,13 @@ struct TreeBuilder<'l> {
 
 impl<'l> TreeBuilder<'l> {
     fn new(limits: &'l XmlLimits) -> Self {
-        Self { limits, stack: Vec::new(), texts: Vec::new(), root: None, elements: 0 }
+        Self {
+            limits,
+            stack: Vec::new(),
+            texts: Vec::new(),
+            root: None,
+            elements: 0,
+        }
     }
 
     fn build(mut self, text: &str) -> Result<Element, XmlError> {
@@ -291,7 +307,11 @@ impl<'l> TreeBuilder<'l> {
                         Ok(Some(c)) => c.to_string(),
                         Ok(None) => match resolve_predefined(&r) {
                             Some(s) => s.to_string(),
-                            None => return Err(XmlError::UndefinedEntity { name: r.to_string() }),
+                            None => {
+                                return Err(XmlError::UndefinedEntity {
+                                    name: r.to_string(),
+                                });
+                            }
                         },
                         Err(e) => {
                             return Err(XmlError::Syntax {
@@ -322,11 +342,15 @@ impl<'l> TreeBuilder<'l> {
             return Err(XmlError::TrailingContent);
         }
         if self.stack.len() >= self.limits.max_depth {
-            return Err(XmlError::TooDeep { max: self.limits.max_depth });
+            return Err(XmlError::TooDeep {
+                max: self.limits.max_depth,
+            });
         }
         self.elements += 1;
         if self.elements > self.limits.max_elements {
-            return Err(XmlError::TooManyElements { max: self.limits.max_elements });
+            return Err(XmlError::TooManyElements {
+                max: self.limits.max_elements,
+            });
         }
         let name = start.name().as_ref().to_string();
         let mut element = Element::new(name);
@@ -344,16 +368,17 @@ impl<'l> TreeBuilder<'l> {
             let value = attribute
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| match e {
-                    quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
-                        _,
-                        name,
-                    )) => XmlError::UndefinedEntity { name },
+                    quick_xml::Error::Escape(
+                        quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                    ) => XmlError::UndefinedEntity { name },
                     other => XmlError::Syntax {
                         position: 0,
                         message: format!("attribute of <{}>: {other}", element.name),
                     },
                 })?;
-            element.attributes.push((attribute.key.as_ref().to_string(), value.into_owned()));
+            element
+                .attributes
+                .push((attribute.key.as_ref().to_string(), value.into_owned()));
         }
         self.stack.push(element);
         self.texts.push(String::new());
@@ -362,11 +387,16 @@ impl<'l> TreeBuilder<'l> {
 
     fn close(&mut self) -> Result<(), XmlError> {
         let (Some(mut element), Some(text)) = (self.stack.pop(), self.texts.pop()) else {
-            return Err(XmlError::Syntax { position: 0, message: "unmatched end tag".into() });
+            return Err(XmlError::Syntax {
+                position: 0,
+                message: "unmatched end tag".into(),
+            });
         };
         let trimmed = text.trim();
         if !trimmed.is_empty() && !element.children.is_empty() {
-            return Err(XmlError::MixedContent { element: element.name });
+            return Err(XmlError::MixedContent {
+                element: element.name,
+            });
         }
         element.text = trimmed.to_string();
         match self.stack.last_mut() {
@@ -385,12 +415,22 @@ impl<'l> TreeBuilder<'l> {
             return Err(if self.root.is_some() {
                 XmlError::TrailingContent
             } else {
-                XmlError::Syntax { position: 0, message: "text before the root element".into() }
+                XmlError::Syntax {
+                    position: 0,
+                    message: "text before the root element".into(),
+                }
             });
         };
         if buffer.len() + text.len() > self.limits.max_text_bytes {
-            let element = self.stack.last().map(|e| e.name.clone()).unwrap_or_default();
-            return Err(XmlError::TextTooLong { element, max: self.limits.max_text_bytes });
+            let element = self
+                .stack
+                .last()
+                .map(|e| e.name.clone())
+                .unwrap_or_default();
+            return Err(XmlError::TextTooLong {
+                element,
+                max: self.limits.max_text_bytes,
+            });
         }
         buffer.push_str(text);
         Ok(())
@@ -425,8 +465,14 @@ mod tests {
             parse("<R>&a;</R>"),
             Err(XmlError::UndefinedEntity { name: "a".into() })
         );
-        assert!(matches!(parse("<R v=\"&x;\"/>"), Err(XmlError::UndefinedEntity { .. })));
-        assert_eq!(parse("<R><?php x?></R>"), Err(XmlError::ProcessingInstruction));
+        assert!(matches!(
+            parse("<R v=\"&x;\"/>"),
+            Err(XmlError::UndefinedEntity { .. })
+        ));
+        assert_eq!(
+            parse("<R><?php x?></R>"),
+            Err(XmlError::ProcessingInstruction)
+        );
     }
 
     #[test]
@@ -439,11 +485,26 @@ mod tests {
             max_text_bytes: 5,
         };
         let p = |t: &str| Element::parse(t.as_bytes(), &limits);
-        assert!(matches!(p(&"x".repeat(201)), Err(XmlError::TooLarge { len: 201, max: 200 })));
-        assert_eq!(p("<a><b><c><d/></c></b></a>"), Err(XmlError::TooDeep { max: 3 }));
-        assert_eq!(p("<a><b/><b/><b/><b/></a>"), Err(XmlError::TooManyElements { max: 4 }));
-        assert!(matches!(p("<a x='1' y='2' z='3'/>"), Err(XmlError::TooManyAttributes { .. })));
-        assert!(matches!(p("<a>123456</a>"), Err(XmlError::TextTooLong { .. })));
+        assert!(matches!(
+            p(&"x".repeat(201)),
+            Err(XmlError::TooLarge { len: 201, max: 200 })
+        ));
+        assert_eq!(
+            p("<a><b><c><d/></c></b></a>"),
+            Err(XmlError::TooDeep { max: 3 })
+        );
+        assert_eq!(
+            p("<a><b/><b/><b/><b/></a>"),
+            Err(XmlError::TooManyElements { max: 4 })
+        );
+        assert!(matches!(
+            p("<a x='1' y='2' z='3'/>"),
+            Err(XmlError::TooManyAttributes { .. })
+        ));
+        assert!(matches!(
+            p("<a>123456</a>"),
+            Err(XmlError::TextTooLong { .. })
+        ));
     }
 
     #[test]
@@ -452,8 +513,14 @@ mod tests {
         assert!(matches!(parse("<a>"), Err(XmlError::Syntax { .. })));
         assert_eq!(parse(""), Err(XmlError::NoRoot));
         assert_eq!(parse("<a/><b/>"), Err(XmlError::TrailingContent));
-        assert!(matches!(parse("<a>t<b/></a>"), Err(XmlError::MixedContent { .. })));
-        assert!(matches!(Element::parse(b"<a>\xff</a>", &XmlLimits::default()), Err(XmlError::NotUtf8 { .. })));
+        assert!(matches!(
+            parse("<a>t<b/></a>"),
+            Err(XmlError::MixedContent { .. })
+        ));
+        assert!(matches!(
+            Element::parse(b"<a>\xff</a>", &XmlLimits::default()),
+            Err(XmlError::NotUtf8 { .. })
+        ));
         assert!(parse("<a x='1' x='2'/>").is_err());
     }
 
