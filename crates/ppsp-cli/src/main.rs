@@ -1,3 +1,39 @@
-//! The `ppsp` command.
+//! The `ppsp` command: one binary for every PPSP role and tool.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod decode;
+
+/// PPSP, the IETF peer-to-peer streaming system: tracker, source, peers and tools.
+#[derive(Debug, Parser)]
+#[command(name = "ppsp", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode one captured message and print it as JSON.
+    Decode(decode::DecodeArgs),
+}
+
+/// Exit status for input the user gave us that we cannot accept (clap uses 2 for usage too).
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => decode::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: the chain of causes joined, so scripts can log it as is.
+            eprintln!("ppsp: {}", format!("{error:#}").replace('\n', " "));
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}

@@ -51,7 +51,7 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>, IdError> {
         }
     }
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(IdError::NotHex);
     }
     bytes

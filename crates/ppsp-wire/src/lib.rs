@@ -7,4 +7,5 @@ pub mod peer_list;
 pub mod ppspp;
 pub mod property;
 pub mod schema;
+pub mod tracker;
 pub mod xml;

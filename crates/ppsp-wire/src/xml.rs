@@ -136,7 +136,7 @@ pub struct Element {
     /// Attributes in document order.
     pub attributes: Vec<(String, String)>,
     /// Child elements in document order.
-    pub children: Vec<Element>,
+    pub children: Vec<Self>,
     /// Text content with leading and trailing whitespace removed (empty when there is none).
     pub text: String,
 }

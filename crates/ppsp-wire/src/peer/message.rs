@@ -226,7 +226,12 @@ impl Response {
         reason: impl Into<String>,
     ) -> Self {
         let mut reason: String = reason.into();
-        reason.truncate(reason.floor_char_boundary(MAX_REASON_LEN));
+        // Cut at a character boundary at or below the limit (str::floor_char_boundary is 1.91).
+        let cut = (0..=MAX_REASON_LEN.min(reason.len()))
+            .rev()
+            .find(|&i| reason.is_char_boundary(i))
+            .unwrap_or(0);
+        reason.truncate(cut);
         Self {
             transaction_id,
             method,
@@ -291,15 +296,14 @@ fn read_chunk(root: &Element) -> Result<Option<ChunkIndex>, SchemaError> {
 
 fn read_find_query(root: &Element) -> Result<FindQuery, SchemaError> {
     let swarm_id = required_text(root, "SwarmID")?;
-    let peernum = match optional_text::<u8>(root, "Peernum") {
-        Ok(Some(n)) if (1..=MAX_PEERNUM).contains(&n) => n,
+    let peernum = match optional_text::<u64>(root, "Peernum") {
         Ok(None) => DEFAULT_PEERNUM,
-        Ok(Some(n)) => {
-            return Err(SchemaError::new(
-                "Peernum",
-                format!("{n} is not in 1..={MAX_PEERNUM}"),
-            ));
-        }
+        Ok(Some(n)) => u8::try_from(n)
+            .ok()
+            .filter(|n| (1..=MAX_PEERNUM).contains(n))
+            .ok_or_else(|| {
+                SchemaError::new("Peernum", format!("{n} is not in 1..={MAX_PEERNUM}"))
+            })?,
         Err(_) => {
             return Err(SchemaError::new(
                 "Peernum",

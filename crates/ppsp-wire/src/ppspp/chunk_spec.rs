@@ -28,8 +28,13 @@ pub enum ChunkAddressing {
 
 impl ChunkAddressing {
     /// Every method, in code order.
-    pub const ALL: [Self; 5] =
-        [Self::Bins32, Self::ByteRanges64, Self::ChunkRanges32, Self::Bins64, Self::ChunkRanges64];
+    pub const ALL: [Self; 5] = [
+        Self::Bins32,
+        Self::ByteRanges64,
+        Self::ChunkRanges32,
+        Self::Bins64,
+        Self::ChunkRanges64,
+    ];
 
     /// The method with registry code `code`, if assigned.
     pub fn from_code(code: u8) -> Option<Self> {
@@ -117,8 +122,10 @@ impl ChunkSpec {
     pub fn check(&self, cam: ChunkAddressing) -> Result<(), ChunkSpecError> {
         let kind_ok = matches!(
             (self, cam),
-            (Self::Bin(_), ChunkAddressing::Bins32 | ChunkAddressing::Bins64)
-                | (Self::ByteRange { .. }, ChunkAddressing::ByteRanges64)
+            (
+                Self::Bin(_),
+                ChunkAddressing::Bins32 | ChunkAddressing::Bins64
+            ) | (Self::ByteRange { .. }, ChunkAddressing::ByteRanges64)
                 | (
                     Self::ChunkRange { .. },
                     ChunkAddressing::ChunkRanges32 | ChunkAddressing::ChunkRanges64
@@ -134,7 +141,11 @@ impl ChunkSpec {
                 fits(start) && fits(end)
             }
         };
-        if ok { Ok(()) } else { Err(ChunkSpecError::TooWide { spec: *self, cam }) }
+        if ok {
+            Ok(())
+        } else {
+            Err(ChunkSpecError::TooWide { spec: *self, cam })
+        }
     }
 
     /// Appends the wire form to `out`. Call [`ChunkSpec::check`] first; values that do not fit
@@ -172,14 +183,25 @@ impl ChunkSpec {
             });
         }
         let be = |range: std::ops::Range<usize>| -> u64 {
-            input[range].iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+            input[range]
+                .iter()
+                .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
         };
         Ok(match cam {
             ChunkAddressing::Bins32 => Self::Bin(be(0..4)),
             ChunkAddressing::Bins64 => Self::Bin(be(0..8)),
-            ChunkAddressing::ChunkRanges32 => Self::ChunkRange { start: be(0..4), end: be(4..8) },
-            ChunkAddressing::ChunkRanges64 => Self::ChunkRange { start: be(0..8), end: be(8..16) },
-            ChunkAddressing::ByteRanges64 => Self::ByteRange { start: be(0..8), end: be(8..16) },
+            ChunkAddressing::ChunkRanges32 => Self::ChunkRange {
+                start: be(0..4),
+                end: be(4..8),
+            },
+            ChunkAddressing::ChunkRanges64 => Self::ChunkRange {
+                start: be(0..8),
+                end: be(8..16),
+            },
+            ChunkAddressing::ByteRanges64 => Self::ByteRange {
+                start: be(0..8),
+                end: be(8..16),
+            },
         })
     }
 }
@@ -203,9 +225,24 @@ mod tests {
         let specs = [
             (ChunkAddressing::Bins32, ChunkSpec::Bin(0xFFFF_FFFF)),
             (ChunkAddressing::Bins64, ChunkSpec::Bin(u64::MAX >> 1)),
-            (ChunkAddressing::ByteRanges64, ChunkSpec::ByteRange { start: 1024, end: 7161 }),
-            (ChunkAddressing::ChunkRanges32, ChunkSpec::ChunkRange { start: 16, end: 23 }),
-            (ChunkAddressing::ChunkRanges64, ChunkSpec::ChunkRange { start: 1 << 40, end: 1 << 41 }),
+            (
+                ChunkAddressing::ByteRanges64,
+                ChunkSpec::ByteRange {
+                    start: 1024,
+                    end: 7161,
+                },
+            ),
+            (
+                ChunkAddressing::ChunkRanges32,
+                ChunkSpec::ChunkRange { start: 16, end: 23 },
+            ),
+            (
+                ChunkAddressing::ChunkRanges64,
+                ChunkSpec::ChunkRange {
+                    start: 1 << 40,
+                    end: 1 << 41,
+                },
+            ),
         ];
         for (cam, spec) in specs {
             spec.check(cam).unwrap();
@@ -218,7 +255,10 @@ mod tests {
 
     #[test]
     fn check_rejects_wrong_kind_and_overflow() {
-        let range = ChunkSpec::ChunkRange { start: 0, end: 1 << 32 };
+        let range = ChunkSpec::ChunkRange {
+            start: 0,
+            end: 1 << 32,
+        };
         assert!(matches!(
             range.check(ChunkAddressing::ChunkRanges32),
             Err(ChunkSpecError::TooWide { .. })
@@ -233,6 +273,14 @@ mod tests {
     #[test]
     fn short_input_is_a_truncation_error() {
         let err = ChunkSpec::read(&[0, 0, 0], ChunkAddressing::ChunkRanges32, 9).unwrap_err();
-        assert!(matches!(err, DecodeError::Truncated { offset: 9, needed: 8, available: 3, .. }));
+        assert!(matches!(
+            err,
+            DecodeError::Truncated {
+                offset: 9,
+                needed: 8,
+                available: 3,
+                ..
+            }
+        ));
     }
 }
