@@ -8,4 +8,5 @@ pub mod ppspp;
 pub mod property;
 pub mod schema;
 pub mod tracker;
+mod words;
 pub mod xml;

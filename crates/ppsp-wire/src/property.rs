@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::schema::{SchemaError, required_attr};
+use crate::words::wire_words;
 use crate::xml::Element;
 
 /// Longest property name accepted, in bytes.
@@ -143,43 +144,7 @@ fn checked_text(text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-macro_rules! word_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// The wire word.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    _ => Err(format!(
-                        "{s:?} is not one of {}",
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-word_enum! {
+wire_words! {
     /// The kind of access link of a peer.
     AccessType {
         /// ADSL.
@@ -199,7 +164,7 @@ word_enum! {
     }
 }
 
-word_enum! {
+wire_words! {
     /// The kind of NAT in front of a peer.
     NatType {
         /// Publicly reachable, no NAT.

@@ -5,48 +5,7 @@
 //! Words are case-sensitive, as RFC 7846 section 3 requires of method names; a word that is not
 //! one of the defined ones is rejected with a message listing the accepted words.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::Serialize;
-
-/// Defines an enum whose values are written as fixed words, with `ALL`, `as_str`, `FromStr`
-/// (naming the accepted words on failure) and `Display`.
-macro_rules! wire_words {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in the RFC's order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The wire word.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let words: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("{s:?} is not one of {}", words.join(", "))
-                })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::words::wire_words;
 
 wire_words! {
     /// The request types of the IANA "PPSTP Request Type Registry" (RFC 7846 section 3.3).
