@@ -114,6 +114,15 @@ pub enum XmlError {
         /// The limit.
         max: usize,
     },
+    /// Text or an attribute value holds a character XML 1.0 does not allow (most control
+    /// characters, U+FFFE, U+FFFF), written raw or as a character reference.
+    #[error("<{element}> contains the character U+{code:04X}, which XML does not allow")]
+    IllegalCharacter {
+        /// The element holding it.
+        element: String,
+        /// The character's code point.
+        code: u32,
+    },
     /// An element mixes non-blank text with child elements.
     #[error("<{element}> mixes text and child elements")]
     MixedContent {
@@ -216,7 +225,7 @@ impl Element {
         out.push_str(&self.name);
         for (key, value) in &self.attributes {
             let _ = write!(out, " {key}=\"");
-            escape_into(out, value);
+            escape_into(out, value, true);
             out.push('"');
         }
         if self.children.is_empty() && self.text.is_empty() {
@@ -225,7 +234,7 @@ impl Element {
         }
         out.push('>');
         if self.children.is_empty() {
-            escape_into(out, &self.text);
+            escape_into(out, &self.text, false);
         } else {
             out.push('\n');
             for child in &self.children {
@@ -239,16 +248,39 @@ impl Element {
     }
 }
 
-/// Escapes the five XML special characters so that text and attribute values round-trip.
-fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
+/// Whether `c` is XML whitespace (production `S`); other Unicode spaces are content.
+fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// Whether XML 1.0 allows `c` in a document (production `Char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+/// Escapes a value so that it reads back exactly: the five special characters, and every
+/// whitespace character a reader would normalise (attribute values) or that this reader trims
+/// (leading and trailing whitespace of text), as character references. Characters XML cannot
+/// carry at all become U+FFFD: typed messages never hold them when they come from a decoder.
+fn escape_into(out: &mut String, text: &str, is_attribute: bool) {
+    let first_kept = text.len() - text.trim_start_matches(is_xml_space).len();
+    let last_kept = text.trim_end_matches(is_xml_space).len();
+    for (at, c) in text.char_indices() {
+        let at_edge = at < first_kept || at >= last_kept;
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' if is_attribute || at_edge => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            ' ' if !is_attribute && at_edge => out.push_str("&#32;"),
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
         }
     }
 }
@@ -264,12 +296,42 @@ fn resolve_predefined(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The text of one open element, with the span that is not formatting whitespace.
+#[derive(Default)]
+struct TextBuffer {
+    text: String,
+    /// Byte range of `text` from the first to the last significant character, if any.
+    significant: Option<(usize, usize)>,
+}
+
+impl TextBuffer {
+    fn push(&mut self, piece: &str, literal: bool) {
+        let base = self.text.len();
+        self.text.push_str(piece);
+        for (at, c) in piece.char_indices() {
+            if literal && is_xml_space(c) {
+                continue;
+            }
+            let (start, end) = (base + at, base + at + c.len_utf8());
+            self.significant = Some(match self.significant {
+                Some((first, _)) => (first, end),
+                None => (start, end),
+            });
+        }
+    }
+
+    fn significant(&self) -> &str {
+        self.significant
+            .map_or("", |(start, end)| &self.text[start..end])
+    }
+}
+
 /// Builds the tree from reader events, one open element per nesting level.
 struct TreeBuilder<'l> {
     limits: &'l XmlLimits,
     stack: Vec<Element>,
-    /// Raw (untrimmed) text of each open element, kept apart so trimming happens once at close.
-    texts: Vec<String>,
+    /// Text of each open element, kept apart so trimming happens once at close.
+    texts: Vec<TextBuffer>,
     root: Option<Element>,
     elements: usize,
 }
@@ -300,8 +362,8 @@ impl<'l> TreeBuilder<'l> {
                     self.close()?;
                 }
                 Event::End(_) => self.close()?,
-                Event::Text(t) => self.push_text(&t.xml10_content())?,
-                Event::CData(t) => self.push_text(&t)?,
+                Event::Text(t) => self.push_text(&t.xml10_content(), true)?,
+                Event::CData(t) => self.push_text(&t, false)?,
                 Event::GeneralRef(r) => {
                     let resolved = match r.resolve_char_ref() {
                         Ok(Some(c)) => c.to_string(),
@@ -320,7 +382,7 @@ impl<'l> TreeBuilder<'l> {
                             });
                         }
                     };
-                    self.push_text(&resolved)?;
+                    self.push_text(&resolved, false)?;
                 }
                 Event::DocType(_) => return Err(XmlError::Dtd),
                 Event::PI(_) => return Err(XmlError::ProcessingInstruction),
@@ -376,12 +438,18 @@ impl<'l> TreeBuilder<'l> {
                         message: format!("attribute of <{}>: {other}", element.name),
                     },
                 })?;
+            if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+                return Err(XmlError::IllegalCharacter {
+                    element: element.name,
+                    code: u32::from(c),
+                });
+            }
             element
                 .attributes
                 .push((attribute.key.as_ref().to_string(), value.into_owned()));
         }
         self.stack.push(element);
-        self.texts.push(String::new());
+        self.texts.push(TextBuffer::default());
         Ok(())
     }
 
@@ -392,7 +460,7 @@ impl<'l> TreeBuilder<'l> {
                 message: "unmatched end tag".into(),
             });
         };
-        let trimmed = text.trim();
+        let trimmed = text.significant();
         if !trimmed.is_empty() && !element.children.is_empty() {
             return Err(XmlError::MixedContent {
                 element: element.name,
@@ -406,10 +474,25 @@ impl<'l> TreeBuilder<'l> {
         Ok(())
     }
 
-    fn push_text(&mut self, text: &str) -> Result<(), XmlError> {
+    /// Appends text to the open element. `literal` text is as written in the document, whose
+    /// leading and trailing whitespace is formatting; text from a character reference or a
+    /// CDATA section is always kept.
+    fn push_text(&mut self, text: &str, literal: bool) -> Result<(), XmlError> {
+        let element = || {
+            self.stack
+                .last()
+                .map(|e| e.name.clone())
+                .unwrap_or_default()
+        };
+        if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
+            return Err(XmlError::IllegalCharacter {
+                element: element(),
+                code: u32::from(c),
+            });
+        }
         let Some(buffer) = self.texts.last_mut() else {
             // Outside the root only whitespace is allowed.
-            if text.trim().is_empty() {
+            if literal && text.trim().is_empty() {
                 return Ok(());
             }
             return Err(if self.root.is_some() {
@@ -421,7 +504,7 @@ impl<'l> TreeBuilder<'l> {
                 }
             });
         };
-        if buffer.len() + text.len() > self.limits.max_text_bytes {
+        if buffer.text.len() + text.len() > self.limits.max_text_bytes {
             let element = self
                 .stack
                 .last()
@@ -432,7 +515,7 @@ impl<'l> TreeBuilder<'l> {
                 max: self.limits.max_text_bytes,
             });
         }
-        buffer.push_str(text);
+        buffer.push(text, literal);
         Ok(())
     }
 }
@@ -522,6 +605,61 @@ mod tests {
             Err(XmlError::NotUtf8 { .. })
         ));
         assert!(parse("<a x='1' x='2'/>").is_err());
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused_raw_or_referenced() {
+        assert_eq!(
+            parse("<a>x\u{0}y</a>"),
+            Err(XmlError::IllegalCharacter {
+                element: "a".into(),
+                code: 0
+            })
+        );
+        assert_eq!(
+            parse("<a>&#x1;</a>"),
+            Err(XmlError::IllegalCharacter {
+                element: "a".into(),
+                code: 1
+            })
+        );
+        assert!(matches!(
+            parse("<a v='\u{1b}'/>"),
+            Err(XmlError::IllegalCharacter { code: 0x1b, .. })
+        ));
+        assert!(parse("<a>\u{FFFF}</a>").is_err());
+    }
+
+    #[test]
+    fn formatting_whitespace_is_trimmed_but_referenced_whitespace_is_kept() {
+        assert_eq!(parse("<a>\n  x y \t</a>").unwrap().text, "x y");
+        assert_eq!(parse("<a> &#32;x&#10; </a>").unwrap().text, " x\n");
+        assert_eq!(parse("<a>\u{a0}x</a>").unwrap().text, "\u{a0}x");
+        assert_eq!(parse("<a><![CDATA[ x ]]></a>").unwrap().text, " x ");
+    }
+
+    #[test]
+    fn awkward_values_survive_a_round_trip() {
+        for value in [
+            " lead",
+            "trail\t",
+            "cr\rlf\r\n",
+            "\n",
+            "  ",
+            "tab\tinside",
+            "a\u{a0}",
+        ] {
+            let tree = Element::new("R")
+                .with_attr("v", value)
+                .with_text_child("T", value);
+            let back = parse(&tree.to_document()).unwrap();
+            assert_eq!(back, tree, "value {value:?}");
+        }
+        let unrepresentable = Element::new("R").with_text("bell\u{7}");
+        assert_eq!(
+            parse(&unrepresentable.to_document()).unwrap().text,
+            "bell\u{FFFD}"
+        );
     }
 
     #[test]
