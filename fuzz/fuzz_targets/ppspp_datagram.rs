@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use ppsp_wire::ppspp::{ChunkAddressing, Datagram, DecodeContext, MerkleHashFunction};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, datagram)) = data.split_first() else { return };
+    let Some((&selector, datagram)) = data.split_first() else {
+        return;
+    };
     let ctx = DecodeContext {
         chunk_addressing: ChunkAddressing::ALL[usize::from(selector % 5)],
         merkle_hash_function: MerkleHashFunction::ALL[usize::from((selector / 5) % 5)],

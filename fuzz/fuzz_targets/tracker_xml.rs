@@ -11,10 +11,16 @@ fuzz_target!(|data: &[u8]| {
     let limits = TrackerLimits::default();
     if let Ok(request) = ENCODING.decode_request(data, &limits) {
         let body = ENCODING.encode_request(&request);
-        assert_eq!(ENCODING.decode_request(body.as_bytes(), &limits), Ok(request));
+        assert_eq!(
+            ENCODING.decode_request(body.as_bytes(), &limits),
+            Ok(request)
+        );
     }
     if let Ok(response) = ENCODING.decode_response(data, &limits) {
         let body = ENCODING.encode_response(&response);
-        assert_eq!(ENCODING.decode_response(body.as_bytes(), &limits), Ok(response));
+        assert_eq!(
+            ENCODING.decode_response(body.as_bytes(), &limits),
+            Ok(response)
+        );
     }
 });
