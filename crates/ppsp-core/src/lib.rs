@@ -22,7 +22,9 @@
 pub mod availability;
 pub mod bin;
 pub mod chunk_range;
+pub mod engine;
 pub mod hash;
+pub mod ledbat;
 pub mod live;
 pub mod merkle;
 pub mod spec;

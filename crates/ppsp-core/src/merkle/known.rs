@@ -98,11 +98,22 @@ impl KnownHashes {
         data: &[u8],
         implied: impl Fn(Bin) -> Option<Digest>,
     ) -> Result<(), IntegrityError> {
+        self.verify_leaf_hash(leaf, self.hash.hash(&[data]), implied)
+    }
+
+    /// [`KnownHashes::verify_leaf`] for a chunk whose hash the caller already computed.
+    pub(crate) fn verify_leaf_hash(
+        &mut self,
+        leaf: Bin,
+        leaf_hash: Digest,
+        implied: impl Fn(Bin) -> Option<Digest>,
+    ) -> Result<(), IntegrityError> {
+        self.check_len(&leaf_hash)?;
         let chunk = leaf.first_chunk();
         let result = climb(
             self.hash,
             leaf,
-            self.hash.hash(&[data]),
+            leaf_hash,
             |bin| self.verified.get(bin),
             |bin| {
                 self.verified

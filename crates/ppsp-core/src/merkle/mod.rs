@@ -13,18 +13,21 @@
 //!   chunk only once it hashes up to a node it already trusts.
 //!
 //! Both keep node hashes by bin number in pages (see the `store` module): memory is about two
-//! digests per chunk, and the layout is the one a disk-backed tree would use.
+//! digests per chunk. A tree too large for memory can instead read its nodes from a
+//! [`NodeSource`] (a file kept by the node runtime), see [`MerkleTree::from_node_source`].
 
 mod error;
 mod known;
 mod peaks;
 mod proof;
+mod source;
 mod store;
 mod tree;
 mod verifier;
 
 pub use error::IntegrityError;
 pub use peaks::{peak_bins, root_bin};
+pub use source::NodeSource;
 pub use tree::{MerkleTree, TreeError, known_after_acks};
 pub use verifier::MerkleVerifier;
 

@@ -1,7 +1,11 @@
 //! The sender's Merkle tree: every node hash of content it has in full.
 
+use std::cell::Cell;
+use std::sync::Arc;
+
+use super::peaks::chunk_count_from_peaks;
 use super::proof::uncles;
-use super::{NodeStore, fill_inner_nodes, peak_bins, root_bin};
+use super::{NodeSource, NodeStore, fill_inner_nodes, peak_bins, root_bin};
 use crate::availability::ChunkSet;
 use crate::bin::Bin;
 use crate::hash::{Digest, HashFunction};
@@ -26,18 +30,41 @@ pub enum TreeError {
         /// Length given.
         got: usize,
     },
+    /// A node source could not give the hash of a node the tree needs up front (the root or
+    /// a peak), or gave one of the wrong length.
+    #[error("the node store cannot give the hash of bin {bin}")]
+    UnreadableNode {
+        /// The node.
+        bin: Bin,
+    },
+    /// A node source's peak hashes do not combine to its root hash: it does not hold a tree
+    /// of the stated chunk count.
+    #[error("the node store's peak hashes do not combine to its root hash")]
+    InconsistentNodes,
 }
 
 /// The complete hash tree of static content (RFC 7574 section 5.1), as kept by a seeder.
 ///
-/// Holds about two digests per chunk; nodes that cover only padding past the content are
-/// implied zeros and not stored.
+/// Holds about two digests per chunk, in memory or, for large content, in a [`NodeSource`]
+/// such as a file ([`MerkleTree::from_node_source`]); nodes that cover only padding past the
+/// content are implied zeros and not stored. The root and peak hashes are always in memory.
 #[derive(Debug, Clone)]
 pub struct MerkleTree {
     hash: HashFunction,
     chunk_count: u64,
     root: Bin,
-    nodes: NodeStore,
+    root_hash: Digest,
+    peaks: Vec<(Bin, Digest)>,
+    nodes: Nodes,
+}
+
+/// Where a tree's node hashes are kept.
+#[derive(Debug, Clone)]
+enum Nodes {
+    /// In memory pages, filled from the leaves by this crate.
+    Memory(NodeStore),
+    /// Outside the tree, read on demand.
+    Source(Arc<dyn NodeSource>),
 }
 
 impl MerkleTree {
@@ -60,11 +87,54 @@ impl MerkleTree {
             }
         }
         fill_inner_nodes(&mut nodes, hash, root, chunk_count);
+        let zero = hash.zero();
+        let root_hash = nodes.get(root).unwrap_or(zero);
+        let peaks = peak_bins(chunk_count)
+            .map(|bin| (bin, nodes.get(bin).unwrap_or(zero)))
+            .collect();
         Ok(Self {
             hash,
             chunk_count,
             root,
-            nodes,
+            root_hash,
+            peaks,
+            nodes: Nodes::Memory(nodes),
+        })
+    }
+
+    /// A tree of `chunk_count` chunks whose node hashes `source` holds, for content whose
+    /// tree is too large for memory.
+    ///
+    /// The root and peak hashes are read now and kept; they must be readable and combine to
+    /// each other, which catches a source built for other content or another chunk count.
+    /// Other nodes are read when asked for, and a node the source cannot give makes
+    /// [`MerkleTree::hash_of`] and [`MerkleTree::uncles_for`] return `None`.
+    pub fn from_node_source(
+        hash: HashFunction,
+        chunk_count: u64,
+        source: Arc<dyn NodeSource>,
+    ) -> Result<Self, TreeError> {
+        let root = root_bin(chunk_count).ok_or(TreeError::NoChunks)?;
+        let read = |bin: Bin| {
+            source
+                .node_hash(bin)
+                .filter(|digest| digest.len() == hash.digest_len())
+                .ok_or(TreeError::UnreadableNode { bin })
+        };
+        let root_hash = read(root)?;
+        let peaks = peak_bins(chunk_count)
+            .map(|bin| Ok((bin, read(bin)?)))
+            .collect::<Result<Vec<_>, TreeError>>()?;
+        if chunk_count_from_peaks(hash, &root_hash, &peaks) != Ok(chunk_count) {
+            return Err(TreeError::InconsistentNodes);
+        }
+        Ok(Self {
+            hash,
+            chunk_count,
+            root,
+            root_hash,
+            peaks,
+            nodes: Nodes::Source(source),
         })
     }
 
@@ -102,20 +172,19 @@ impl MerkleTree {
 
     /// The root hash: the swarm ID of static content.
     pub fn root_hash(&self) -> Digest {
-        self.node(self.root)
+        self.root_hash
     }
 
-    /// The hash of `bin`: zero for nodes past the content, `None` outside the tree.
+    /// The hash of `bin`: zero for nodes past the content, `None` outside the tree (or, for
+    /// a tree in a [`NodeSource`], if the source cannot give it).
     pub fn hash_of(&self, bin: Bin) -> Option<Digest> {
-        self.root.contains(bin).then(|| self.node(bin))
+        self.root.contains(bin).then(|| self.node(bin)).flatten()
     }
 
     /// The peak hashes, left to right, as sent before the first chunk to a peer that may not
     /// know the content size (RFC 7574 section 5.6).
     pub fn peaks(&self) -> Vec<(Bin, Digest)> {
-        peak_bins(self.chunk_count)
-            .map(|bin| (bin, self.node(bin)))
-            .collect()
+        self.peaks.clone()
     }
 
     /// The hashes to send with `chunk`: its sibling and uncles up to the first node
@@ -124,18 +193,34 @@ impl MerkleTree {
     ///
     /// `receiver_has(bin)` tells whether the receiver already holds a verified hash of `bin`;
     /// the root is assumed known. [`known_after_acks`] derives it from acknowledged chunks.
+    /// Also `None` for a tree in a [`NodeSource`] that cannot give one of the hashes.
     pub fn uncles_for(
         &self,
         chunk: u64,
         receiver_has: impl Fn(Bin) -> bool,
     ) -> Option<Vec<(Bin, Digest)>> {
         let leaf = Bin::chunk(chunk).filter(|_| chunk < self.chunk_count)?;
-        Some(uncles(leaf, self.root, receiver_has, |bin| self.node(bin)))
+        let unreadable = Cell::new(false);
+        let hashes = uncles(leaf, self.root, receiver_has, |bin| {
+            self.node(bin).unwrap_or_else(|| {
+                unreadable.set(true);
+                self.hash.zero()
+            })
+        });
+        (!unreadable.get()).then_some(hashes)
     }
 
-    /// The stored hash of a node in the tree, or zero for a node past the content.
-    fn node(&self, bin: Bin) -> Digest {
-        self.nodes.get(bin).unwrap_or_else(|| self.hash.zero())
+    /// The hash of a node in the tree: zero for a node past the content, `None` if a node
+    /// source cannot give it.
+    fn node(&self, bin: Bin) -> Option<Digest> {
+        let zero = self.hash.zero();
+        match &self.nodes {
+            Nodes::Memory(nodes) => Some(nodes.get(bin).unwrap_or(zero)),
+            Nodes::Source(_) if bin.first_chunk() >= self.chunk_count => Some(zero),
+            Nodes::Source(source) => source
+                .node_hash(bin)
+                .filter(|digest| digest.len() == self.hash.digest_len()),
+        }
     }
 }
 
@@ -261,6 +346,68 @@ mod tests {
     fn chunks_past_the_end_have_no_uncles() {
         let tree = MerkleTree::from_content(HashFunction::Sha1, &[1; 7162], 1024).unwrap();
         assert_eq!(tree.uncles_for(7, |_| false), None);
+    }
+
+    /// A node source holding a copy of an in-memory tree's nodes, minus the `missing` ones.
+    #[derive(Debug)]
+    struct CopiedNodes {
+        nodes: std::collections::BTreeMap<Bin, Digest>,
+    }
+
+    impl NodeSource for CopiedNodes {
+        fn node_hash(&self, bin: Bin) -> Option<Digest> {
+            self.nodes.get(&bin).copied()
+        }
+    }
+
+    fn copied(tree: &MerkleTree, missing: &[u64]) -> Arc<dyn NodeSource> {
+        let nodes = (0..=2 * tree.root_bin().get())
+            .filter_map(Bin::new)
+            .filter(|b| !missing.contains(&b.get()))
+            .filter_map(|b| Some((b, tree.hash_of(b)?)))
+            .collect();
+        Arc::new(CopiedNodes { nodes })
+    }
+
+    #[test]
+    fn a_tree_in_a_node_source_answers_like_one_in_memory() {
+        let f = HashFunction::Sha256;
+        let memory = MerkleTree::from_content(f, &[3; 7162], 1024).unwrap();
+        let sourced = MerkleTree::from_node_source(f, 7, copied(&memory, &[])).unwrap();
+        assert_eq!(sourced.root_hash(), memory.root_hash());
+        assert_eq!(sourced.peaks(), memory.peaks());
+        for raw in 0..16 {
+            assert_eq!(
+                sourced.hash_of(bin(raw)),
+                memory.hash_of(bin(raw)),
+                "bin {raw}"
+            );
+        }
+        for chunk in 0..8 {
+            assert_eq!(
+                sourced.uncles_for(chunk, |_| false),
+                memory.uncles_for(chunk, |_| false)
+            );
+        }
+    }
+
+    #[test]
+    fn an_unreadable_node_is_never_replaced_by_a_wrong_hash() {
+        let f = HashFunction::Sha1;
+        let memory = MerkleTree::from_content(f, &[3; 7162], 1024).unwrap();
+        let sourced = MerkleTree::from_node_source(f, 7, copied(&memory, &[2])).unwrap();
+        assert_eq!(sourced.hash_of(bin(2)), None);
+        assert_eq!(sourced.uncles_for(0, |_| false), None);
+        assert!(sourced.uncles_for(4, |_| false).is_some());
+        assert_eq!(
+            MerkleTree::from_node_source(f, 7, copied(&memory, &[9])).unwrap_err(),
+            TreeError::UnreadableNode { bin: bin(9) }
+        );
+        // The same nodes read as a tree of another size do not fit together.
+        assert_eq!(
+            MerkleTree::from_node_source(f, 6, copied(&memory, &[])).unwrap_err(),
+            TreeError::InconsistentNodes
+        );
     }
 
     #[test]

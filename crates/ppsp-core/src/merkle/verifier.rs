@@ -115,6 +115,14 @@ impl MerkleVerifier {
     /// Checks chunk `chunk` against the verified hashes, using pending hashes for the nodes
     /// in between. On success the chunk and every hash that proved it are verified.
     pub fn verify_chunk(&mut self, chunk: u64, data: &[u8]) -> Result<(), IntegrityError> {
+        let hash = self.hash_function().hash(&[data]);
+        self.verify_chunk_hash(chunk, hash)
+    }
+
+    /// [`MerkleVerifier::verify_chunk`] for a chunk whose hash (its leaf hash) the caller
+    /// already has, such as a store that journals leaf hashes and rebuilds the verifier from
+    /// them after a restart. Trust is established exactly as for the chunk itself.
+    pub fn verify_chunk_hash(&mut self, chunk: u64, hash: Digest) -> Result<(), IntegrityError> {
         let shape = self.shape.ok_or(IntegrityError::SizeUnknown)?;
         let out_of_range = IntegrityError::ChunkOutOfRange {
             chunk,
@@ -124,7 +132,7 @@ impl MerkleVerifier {
             .filter(|_| chunk < shape.chunk_count)
             .ok_or(out_of_range)?;
         let zero = self.hash_function().zero();
-        self.known.verify_leaf(leaf, data, |bin| {
+        self.known.verify_leaf_hash(leaf, hash, |bin| {
             (bin.first_chunk() >= shape.chunk_count).then_some(zero)
         })
     }
@@ -193,6 +201,33 @@ mod tests {
             super::super::content_len(7, CHUNK as u32, chunk(&content, 6).len()),
             Some(7162)
         );
+    }
+
+    #[test]
+    fn a_chunk_hash_verifies_like_the_chunk() {
+        let (content, tree, mut verifier) = setup();
+        verifier.add_peaks(&tree.peaks()).unwrap();
+        for (b, d) in tree.uncles_for(0, |_| false).unwrap() {
+            verifier.add_hash(b, d).unwrap();
+        }
+        let f = HashFunction::Sha256;
+        let wrong = f.hash(&[b"not chunk 0"]);
+        assert!(matches!(
+            verifier.verify_chunk_hash(0, wrong),
+            Err(IntegrityError::ChunkRejected { chunk: 0, .. })
+        ));
+        for (b, d) in tree.uncles_for(0, |_| false).unwrap() {
+            verifier.add_hash(b, d).unwrap();
+        }
+        assert_eq!(
+            verifier.verify_chunk_hash(0, f.hash(&[chunk(&content, 0)])),
+            Ok(())
+        );
+        assert_eq!(verifier.verify_chunk(0, chunk(&content, 0)), Ok(()));
+        assert!(matches!(
+            verifier.verify_chunk_hash(1, Digest::from_slice(&[1; 20]).unwrap()),
+            Err(IntegrityError::DigestLength { .. })
+        ));
     }
 
     #[test]

@@ -1,0 +1,250 @@
+//! Downloading: what the peer has (HAVE), what we ask it for (REQUEST, CANCEL), and what it
+//! sends (DATA, checked before anything else happens to it).
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ppsp_wire::ppspp::{ChunkSpec, Message};
+
+use super::EndpointConfig;
+use super::channel::Channel;
+use super::event::{BanReason, Event};
+use super::picker::{PickContext, coalesce};
+use super::swarm::{Flow, Io, Swarm};
+use crate::merkle::{IntegrityError, content_len};
+
+impl Channel {
+    /// When the oldest request to this peer times out.
+    pub(crate) fn request_deadline(&self, config: &EndpointConfig) -> Option<Instant> {
+        let oldest = self.requested.values().min()?;
+        Some(*oldest + self.request_timeout(config))
+    }
+
+    fn request_timeout(&self, config: &EndpointConfig) -> Duration {
+        self.rtt
+            .timeout(config.min_request_timeout, config.max_request_timeout)
+    }
+}
+
+impl Swarm {
+    /// A HAVE: the peer verified these chunks. It also withdraws its requests for them
+    /// (the implicit CANCEL of section 3.2).
+    pub(crate) fn on_have(&mut self, channel: &mut Channel, spec: ChunkSpec) -> Flow {
+        match self.specs.range(spec, self.chunk_count()) {
+            Ok(Some(range)) => {
+                channel.peer_have.insert_run(range);
+                channel.unqueue(range);
+                Flow::Continue
+            }
+            Ok(None) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+
+    /// A CHOKE: the peer will answer none of our requests (section 3.8); they go back to the
+    /// pool for other peers.
+    pub(crate) fn on_choke(&mut self, channel: &mut Channel) -> Flow {
+        channel.choked_by_peer = true;
+        for chunk in std::mem::take(&mut channel.requested).into_keys() {
+            self.release(chunk);
+        }
+        Flow::Continue
+    }
+
+    /// A DATA: verify the chunk (the INTEGRITY hashes before it are already in), then store,
+    /// acknowledge and announce it. A chunk that fails against trusted hashes gets its sender
+    /// banned; one that cannot be checked (hashes missing) is dropped and fetched again.
+    pub(crate) fn on_data(
+        &mut self,
+        io: &mut Io<'_>,
+        channel: &mut Channel,
+        spec: ChunkSpec,
+        timestamp: u64,
+        payload: Bytes,
+    ) -> Flow {
+        let count = self.chunk_count();
+        let Some(chunk) = self
+            .specs
+            .data_chunk(spec)
+            .filter(|&c| count.is_none_or(|n| c < n))
+        else {
+            return Flow::Stop;
+        };
+        let len = payload.len() as u64;
+        self.stats.payload_bytes_down += len;
+        channel.bytes_from_peer += len;
+        if let Some(asked) = channel.take_request(chunk) {
+            channel
+                .rtt
+                .on_sample(io.now.saturating_duration_since(asked));
+            channel.depth = (channel.depth + 1).min(io.config.request_pipeline.max(1));
+            self.release(chunk);
+        }
+        if !self.have.contains(chunk) {
+            match self.integrity.verify_chunk(chunk, &payload) {
+                Ok(()) => {
+                    if self.store.write_chunk(chunk, payload.clone()).is_err() {
+                        return Flow::Continue;
+                    }
+                    self.have.insert(chunk);
+                    self.newly_verified.push(chunk);
+                    self.stats.chunks_verified += 1;
+                    io.events.push_back(Event::ChunkVerified {
+                        swarm: self.id.clone(),
+                        index: chunk,
+                    });
+                    self.learn_length(chunk, payload.len());
+                }
+                Err(IntegrityError::ChunkRejected { .. }) => {
+                    self.ban(io, channel, BanReason::CorruptChunk { index: chunk });
+                    return Flow::Stop;
+                }
+                Err(_) => {
+                    self.stats.unverifiable_chunks += 1;
+                    return Flow::Continue;
+                }
+            }
+        }
+        // ACK every DATA we hold, with the one-way delay sample: our clock minus the sender's
+        // timestamp; only differences matter to LEDBAT, so wrapping is harmless (section 8.7).
+        if let Some(spec) = self.specs.interval_spec(&self.have, chunk) {
+            channel.send(Message::Ack {
+                spec,
+                delay_sample: io.micros().wrapping_sub(timestamp),
+            });
+        }
+        Flow::Continue
+    }
+
+    /// Automatic size detection (section 5.6): the last chunk's length gives the content's.
+    fn learn_length(&mut self, chunk: u64, len: usize) {
+        if self.content_length.is_some() {
+            return;
+        }
+        let (Some(count), Some(size)) = (self.chunk_count(), self.metadata.fixed_chunk_size())
+        else {
+            return;
+        };
+        if chunk + 1 == count
+            && let Some(length) = content_len(count, size, len)
+        {
+            self.content_length = Some(length);
+            self.specs.set_content_len(length);
+        }
+    }
+
+    /// Sends CANCEL for newly verified chunks still requested from other peers (end game,
+    /// or a late chunk that arrived after all).
+    pub(crate) fn cancel_arrived(&mut self) {
+        let have = &self.have;
+        let mut released = Vec::new();
+        for channel in self.channels.values_mut() {
+            let done: Vec<u64> = channel
+                .requested
+                .keys()
+                .copied()
+                .filter(|c| have.contains(*c))
+                .collect();
+            for chunk in &done {
+                channel.requested.remove(chunk);
+            }
+            if channel.is_open() {
+                for range in coalesce(&done) {
+                    let mut specs = Vec::new();
+                    self.specs.run_specs(range, &mut specs);
+                    for spec in specs {
+                        channel.send(Message::Cancel { spec });
+                    }
+                }
+            }
+            released.extend(done);
+        }
+        for chunk in released {
+            self.release(chunk);
+        }
+    }
+
+    /// Tops up the requests of every open, unchoked channel to its pipeline depth with
+    /// chunks chosen by the picker.
+    pub(crate) fn request_more(&mut self, io: &mut Io<'_>) {
+        if self.complete {
+            return;
+        }
+        let count = self.chunk_count();
+        let ids: Vec<_> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.is_open() && !c.choked_by_peer && c.requested.len() < c.depth)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let picks = {
+                let Some(channel) = self.channels.get(&id) else {
+                    continue;
+                };
+                let cx = PickContext {
+                    have: &self.have,
+                    outstanding: &self.outstanding,
+                    chunk_count: count,
+                    last_first: self.content_length.is_none(),
+                    playhead_window: io.config.playhead_window,
+                    now: io.now,
+                };
+                let want = channel.depth - channel.requested.len();
+                self.picker
+                    .pick(&cx, channel, self.channels.values(), want, io.rng)
+            };
+            if picks.is_empty() {
+                continue;
+            }
+            let Some(channel) = self.channels.get_mut(&id) else {
+                continue;
+            };
+            for &chunk in &picks {
+                channel.requested.insert(chunk, io.now);
+                *self.outstanding.entry(chunk).or_default() += 1;
+            }
+            let mut specs = Vec::new();
+            for range in coalesce(&picks) {
+                self.specs.run_specs(range, &mut specs);
+            }
+            for spec in specs {
+                channel.send(Message::Request { spec });
+            }
+        }
+    }
+
+    /// Requests unanswered within the timeout are cancelled at this peer and put back in the
+    /// pool, so the picker asks another peer (section 3.7: CANCEL when re-requesting
+    /// elsewhere). The peer's timeout backs off and its pipeline halves: slow peers are
+    /// asked for less.
+    pub(crate) fn expire_requests(&mut self, io: &mut Io<'_>, channel: &mut Channel) {
+        let timeout = channel.request_timeout(io.config);
+        let now = io.now;
+        channel.avoid.retain(|_, until| now < *until);
+        let expired: Vec<u64> = channel
+            .requested
+            .iter()
+            .filter(|&(_, &asked)| now.saturating_duration_since(asked) >= timeout)
+            .map(|(&chunk, _)| chunk)
+            .collect();
+        if expired.is_empty() {
+            return;
+        }
+        for &chunk in &expired {
+            channel.requested.remove(&chunk);
+            channel.avoid.insert(chunk, now + timeout);
+            self.release(chunk);
+        }
+        self.stats.request_timeouts += expired.len() as u64;
+        let mut specs = Vec::new();
+        for range in coalesce(&expired) {
+            self.specs.run_specs(range, &mut specs);
+        }
+        for spec in specs {
+            channel.send(Message::Cancel { spec });
+        }
+        channel.rtt.on_timeout();
+        channel.depth = (channel.depth / 2).max(1);
+    }
+}

@@ -1,0 +1,554 @@
+//! One swarm's state: its content, its channels, and the handling of datagrams on them.
+//!
+//! Message handlers live beside their subject: downloading in `fetch`, uploading in `serve`,
+//! peer exchange in `pex`. This file routes a datagram's messages to them, in order, and
+//! after each input runs the steps that involve several channels (`pump`).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ppsp_wire::ids::SwarmId;
+use ppsp_wire::ppspp::{
+    ChannelId, Datagram, DecodeContext, HandshakeOptions, Message, MessageType,
+};
+use rand::rngs::StdRng;
+
+use super::channel::{Channel, State};
+use super::choker::Choker;
+use super::content::Integrity;
+use super::event::{BanReason, CloseReason, Event, SwarmStats, Transmit};
+use super::handshake::{self, Role};
+use super::picker::Picker;
+use super::specs::Specs;
+use super::transmit::{self, Sink};
+use super::{ChunkStore, EndpointConfig};
+use crate::availability::ChunkSet;
+use crate::bin::Bin;
+use crate::hash::Digest;
+use crate::merkle::IntegrityError;
+use crate::swarm::SwarmMetadata;
+
+/// The endpoint's shared pieces a swarm works with during one call.
+pub(crate) struct Io<'a> {
+    pub(crate) now: Instant,
+    /// The engine's epoch: DATA timestamps are microseconds since it.
+    pub(crate) epoch: Instant,
+    pub(crate) config: &'a EndpointConfig,
+    pub(crate) rng: &'a mut StdRng,
+    pub(crate) events: &'a mut VecDeque<Event>,
+    pub(crate) transmits: &'a mut VecDeque<Transmit>,
+}
+
+impl Io<'_> {
+    /// Our clock in microseconds, for DATA timestamps and ACK delay samples (section 8.6).
+    pub(crate) fn micros(&self) -> u64 {
+        u64::try_from(self.now.saturating_duration_since(self.epoch).as_micros())
+            .unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn sink(&mut self) -> Sink<'_> {
+        Sink {
+            transmits: self.transmits,
+            now: self.now,
+            bytes: 0,
+        }
+    }
+}
+
+/// Whether to go on with the rest of a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    /// An invalid message or a banned peer: the rest of the datagram is discarded
+    /// (section 3.1.1 / 8.1).
+    Stop,
+}
+
+/// A swarm we take part in.
+pub(crate) struct Swarm {
+    pub(crate) id: SwarmId,
+    pub(crate) metadata: SwarmMetadata,
+    /// Field sizes of the swarm's messages.
+    pub(crate) ctx: DecodeContext,
+    pub(crate) specs: Specs,
+    pub(crate) store: Box<dyn ChunkStore>,
+    pub(crate) integrity: Box<dyn Integrity>,
+    /// Chunks verified and stored.
+    pub(crate) have: ChunkSet,
+    /// Content length, once known.
+    pub(crate) content_length: Option<u64>,
+    /// Requests outstanding per chunk over all channels.
+    pub(crate) outstanding: BTreeMap<u64, u8>,
+    /// Chunks verified since the last pump, to announce.
+    pub(crate) newly_verified: Vec<u64>,
+    /// Addresses learned by PEX since the last pump.
+    pub(crate) discovered: Vec<SocketAddr>,
+    pub(crate) picker: Picker,
+    pub(crate) choker: Choker,
+    /// Addresses of peers that sent corrupt content (section 12.2): never talked to again.
+    pub(crate) banned: BTreeSet<SocketAddr>,
+    pub(crate) channels: BTreeMap<ChannelId, Channel>,
+    pub(crate) stats: SwarmStats,
+    pub(crate) complete: bool,
+    /// Reused buffers.
+    hashes: Vec<(Bin, Digest)>,
+    ids: Vec<ChannelId>,
+}
+
+impl Swarm {
+    pub(crate) fn new(
+        metadata: SwarmMetadata,
+        specs: Specs,
+        store: Box<dyn ChunkStore>,
+        integrity: Box<dyn Integrity>,
+        have: ChunkSet,
+        content_length: Option<u64>,
+        choker: Choker,
+    ) -> Self {
+        let complete = integrity.chunk_count().is_some_and(|n| have.len() >= n);
+        let ctx = DecodeContext {
+            chunk_addressing: metadata.chunk_addressing,
+            merkle_hash_function: metadata.merkle_hash_function,
+            chunk_size: metadata.chunk_size,
+            ..DecodeContext::default()
+        };
+        Self {
+            id: metadata.swarm_id.clone(),
+            metadata,
+            ctx,
+            specs,
+            store,
+            integrity,
+            have,
+            content_length,
+            outstanding: BTreeMap::new(),
+            newly_verified: Vec::new(),
+            discovered: Vec::new(),
+            picker: Picker::default(),
+            choker,
+            banned: BTreeSet::new(),
+            channels: BTreeMap::new(),
+            stats: SwarmStats::default(),
+            complete,
+            hashes: Vec::new(),
+            ids: Vec::new(),
+        }
+    }
+
+    pub(crate) fn chunk_count(&self) -> Option<u64> {
+        self.integrity.chunk_count()
+    }
+
+    /// The counters, with the current sizes filled in.
+    pub(crate) fn stats(&self) -> SwarmStats {
+        SwarmStats {
+            chunks_held: self.have.len(),
+            chunk_count: self.chunk_count(),
+            content_length: self.content_length,
+            peers: self.channels.values().filter(|c| c.is_open()).count(),
+            ..self.stats
+        }
+    }
+
+    /// The HANDSHAKE plus as many HAVEs of what we hold as fit: datagram 1 or 2, which may
+    /// carry minor payload only (section 3.1.1 rules 1 and 2).
+    pub(crate) fn handshake_datagram(
+        &self,
+        dest: ChannelId,
+        source: ChannelId,
+        options: HandshakeOptions,
+        max_len: usize,
+    ) -> Option<Bytes> {
+        /// A few HAVEs are minor payload; many small messages would be heavy.
+        const MAX_HAVES: usize = 8;
+        let mut datagram = Datagram {
+            channel: dest,
+            messages: vec![Message::Handshake {
+                source_channel: source,
+                options,
+            }],
+        };
+        for spec in self.specs.set_specs(&self.have).into_iter().take(MAX_HAVES) {
+            datagram.messages.push(Message::Have { spec });
+            if datagram
+                .encoded_len(&self.ctx)
+                .map_or(true, |len| len > max_len)
+            {
+                datagram.messages.pop();
+                break;
+            }
+        }
+        transmit::encode(&datagram, &self.ctx)
+    }
+
+    /// Handles a datagram that arrived on channel `local` (already decoded with the swarm's
+    /// context), then runs the swarm's follow-up steps.
+    pub(crate) fn handle_datagram(
+        &mut self,
+        io: &mut Io<'_>,
+        local: ChannelId,
+        from: SocketAddr,
+        datagram: Datagram,
+        len: usize,
+    ) {
+        if let Some(mut channel) = self.channels.remove(&local) {
+            // Return routability: a channel talks to one address only (section 12.1).
+            if channel.addr == from && !channel.is_closed() {
+                channel.on_receive(io.now);
+                self.stats.bytes_down += len as u64;
+                self.on_datagram(io, &mut channel, datagram.messages);
+            }
+            self.channels.insert(local, channel);
+        }
+        self.pump(io);
+    }
+
+    fn on_datagram(&mut self, io: &mut Io<'_>, channel: &mut Channel, messages: Vec<Message>) {
+        let mut messages = messages.into_iter().peekable();
+        let handshake = match messages.next_if(|m| matches!(m, Message::Handshake { .. })) {
+            Some(Message::Handshake {
+                source_channel,
+                options,
+            }) => Some((source_channel, options)),
+            _ => None,
+        };
+        if let Some((source, _)) = &handshake
+            && *source == ChannelId::ZERO
+        {
+            // A closing HANDSHAKE (section 3.1.1 rule 8 / section 8.4).
+            channel.close(CloseReason::ClosedByPeer);
+            return;
+        }
+        match (&channel.state, handshake) {
+            (State::HandshakeSent { .. }, Some((source, options))) => {
+                // Datagram 2: the reply to our datagram 1.
+                let peer = Role::Responder { chunk_size: true };
+                if handshake::check_options(&options, &self.metadata, peer).is_err() {
+                    channel.remote = source;
+                    self.close_with_handshake(io, channel, CloseReason::HandshakeRejected);
+                    return;
+                }
+                channel.remote = source;
+                if let Some(supported) = options.supported_messages {
+                    channel.supported = supported;
+                }
+                // Answer promptly: our next datagram completes the handshake (section 12.1).
+                channel.poke = true;
+                self.on_open(io, channel);
+            }
+            // Rule 3: until the reply arrives, nothing else from the peer is accepted.
+            (State::HandshakeSent { .. }, None) | (State::Closed(_), _) => return,
+            (State::Replied { .. }, _) => {
+                // Rule 7: the first datagram carrying our channel ID completes the handshake.
+                self.on_open(io, channel);
+            }
+            // A retransmitted reply; the messages after it are still valid.
+            (State::Open, _) => {}
+        }
+        self.on_messages(io, channel, messages);
+    }
+
+    /// Handles the messages of a datagram in order, stopping at the first invalid one.
+    pub(crate) fn on_messages(
+        &mut self,
+        io: &mut Io<'_>,
+        channel: &mut Channel,
+        messages: impl Iterator<Item = Message>,
+    ) {
+        let mut hashes = std::mem::take(&mut self.hashes);
+        hashes.clear();
+        let mut flow = Flow::Continue;
+        for message in messages {
+            if let Message::Integrity { spec, hash } = message {
+                match (self.specs.node(spec), Digest::from_slice(&hash)) {
+                    (Ok(bin), Some(digest)) => {
+                        hashes.push((bin, digest));
+                        continue;
+                    }
+                    _ => {
+                        flow = Flow::Stop;
+                        break;
+                    }
+                }
+            }
+            if !hashes.is_empty() {
+                flow = self.take_hashes(io, channel, &hashes);
+                hashes.clear();
+                if flow == Flow::Stop {
+                    break;
+                }
+            }
+            flow = self.on_message(io, channel, message);
+            if flow == Flow::Stop {
+                break;
+            }
+        }
+        if flow == Flow::Continue && !hashes.is_empty() {
+            flow = self.take_hashes(io, channel, &hashes);
+        }
+        if flow == Flow::Stop && !channel.is_closed() {
+            self.stats.invalid_messages += 1;
+        }
+        self.hashes = hashes;
+    }
+
+    fn on_message(&mut self, io: &mut Io<'_>, channel: &mut Channel, message: Message) -> Flow {
+        match message {
+            Message::Data {
+                spec,
+                timestamp,
+                payload,
+            } => self.on_data(io, channel, spec, timestamp, payload),
+            Message::Ack { spec, delay_sample } => self.on_ack(io, channel, spec, delay_sample),
+            Message::Have { spec } => self.on_have(channel, spec),
+            Message::Request { spec } => self.on_request(io, channel, spec),
+            Message::Cancel { spec } => self.on_cancel(channel, spec),
+            Message::Choke => self.on_choke(channel),
+            Message::Unchoke => {
+                channel.choked_by_peer = false;
+                Flow::Continue
+            }
+            Message::PexReq => {
+                channel.pex_wanted = io.config.pex;
+                Flow::Continue
+            }
+            Message::PexResV4 { addr } => self.on_pex_res(io, channel, addr.into()),
+            Message::PexResV6 { addr } => self.on_pex_res(io, channel, addr.into()),
+            // Certificates need a trust anchor from the metadata, which static swarms lack;
+            // signatures belong to live streams.
+            Message::PexResCert { .. } | Message::SignedIntegrity { .. } => Flow::Continue,
+            // A HANDSHAKE after the first message is refused by the decoder; INTEGRITY was
+            // taken by the caller.
+            Message::Handshake { .. } | Message::Integrity { .. } => Flow::Stop,
+        }
+    }
+
+    /// Passes a run of INTEGRITY hashes to the verifier; a hash contradicting a verified one
+    /// proves the sender dishonest.
+    fn take_hashes(
+        &mut self,
+        io: &mut Io<'_>,
+        channel: &mut Channel,
+        hashes: &[(Bin, Digest)],
+    ) -> Flow {
+        match self.integrity.add_hashes(hashes) {
+            Ok(()) => Flow::Continue,
+            Err(IntegrityError::ConflictingHash { .. }) => {
+                self.ban(io, channel, BanReason::ConflictingHash);
+                Flow::Stop
+            }
+            Err(_) => Flow::Continue,
+        }
+    }
+
+    /// The channel's three-way handshake completed.
+    fn on_open(&mut self, io: &mut Io<'_>, channel: &mut Channel) {
+        channel.state = State::Open;
+        io.events.push_back(Event::ChannelOpened {
+            swarm: self.id.clone(),
+            peer: channel.addr,
+        });
+        if !self.choker.admit(&self.channels, io.config.upload_slots) {
+            channel.choking = true;
+            channel.send(Message::Choke);
+        }
+        // Peers are worth asking for only while we still download.
+        if io.config.pex
+            && !self.complete
+            && channel.supports(MessageType::PexReq)
+            && !channel.pex_asked
+        {
+            channel.pex_asked = true;
+            channel.send(Message::PexReq);
+        }
+    }
+
+    /// Bans the peer: it is closed without a word and its address refused in this swarm.
+    pub(crate) fn ban(&mut self, io: &mut Io<'_>, channel: &mut Channel, reason: BanReason) {
+        self.banned.insert(channel.addr);
+        self.stats.banned_peers += 1;
+        io.events.push_back(Event::PeerBanned {
+            swarm: self.id.clone(),
+            peer: channel.addr,
+            reason,
+        });
+        channel.close(CloseReason::Banned);
+    }
+
+    /// Sends the closing HANDSHAKE (if the peer's channel is known) and closes.
+    pub(crate) fn close_with_handshake(
+        &mut self,
+        io: &mut Io<'_>,
+        channel: &mut Channel,
+        reason: CloseReason,
+    ) {
+        if channel.remote != ChannelId::ZERO
+            && let Some(bytes) = transmit::closing_datagram(channel.remote)
+        {
+            let mut sink = io.sink();
+            sink.send(channel, bytes);
+            self.stats.bytes_up += sink.bytes;
+        }
+        channel.close(reason);
+    }
+
+    /// The steps after every input that involve several channels: announce new chunks,
+    /// answer PEX, finish, request, serve, and send.
+    pub(crate) fn pump(&mut self, io: &mut Io<'_>) {
+        self.announce();
+        self.answer_pex(io);
+        self.report_discovered(io);
+        self.finish(io);
+        self.request_more(io);
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        ids.extend(self.channels.keys().copied());
+        let max_len = io.config.max_datagram_len();
+        for id in &ids {
+            let Some(mut channel) = self.channels.remove(id) else {
+                continue;
+            };
+            if channel.is_open() {
+                self.serve(io, &mut channel);
+                let mut sink = io.sink();
+                sink.flush(&mut channel, &self.ctx, max_len);
+                self.stats.bytes_up += sink.bytes;
+            }
+            self.channels.insert(*id, channel);
+        }
+        self.ids = ids;
+    }
+
+    /// HAVEs for newly verified chunks to every open channel whose peer is not a seeder
+    /// (sections 3.2 and 4.3.1), and CANCELs for them where they were also requested.
+    fn announce(&mut self) {
+        if self.newly_verified.is_empty() {
+            return;
+        }
+        let mut specs = Vec::new();
+        for chunk in std::mem::take(&mut self.newly_verified) {
+            if let Some(spec) = self.specs.interval_spec(&self.have, chunk)
+                && !specs.contains(&spec)
+            {
+                specs.push(spec);
+            }
+        }
+        let count = self.chunk_count();
+        for channel in self.channels.values_mut() {
+            if !channel.is_open() || channel.is_seeder(count) {
+                continue;
+            }
+            for spec in &specs {
+                channel.send(Message::Have { spec: *spec });
+            }
+        }
+        self.cancel_arrived();
+    }
+
+    /// The swarm became complete: report it, and close channels to seeders, since neither
+    /// side needs the other any more (section 3.12, "after completion stop messaging
+    /// seeders").
+    fn finish(&mut self, io: &mut Io<'_>) {
+        let Some(count) = self.chunk_count() else {
+            return;
+        };
+        if !self.complete && self.have.len() >= count {
+            self.complete = true;
+            io.events.push_back(Event::SwarmComplete {
+                swarm: self.id.clone(),
+            });
+        }
+        if !self.complete {
+            return;
+        }
+        let seeders: Vec<ChannelId> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.is_open() && c.is_seeder(Some(count)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in seeders {
+            if let Some(mut channel) = self.channels.remove(&id) {
+                self.close_with_handshake(io, &mut channel, CloseReason::BothComplete);
+                self.channels.insert(id, channel);
+            }
+        }
+    }
+
+    /// Handles timers: liveness, request and loss timeouts, and the choker.
+    pub(crate) fn handle_timeout(&mut self, io: &mut Io<'_>) {
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        ids.extend(self.channels.keys().copied());
+        for id in &ids {
+            let Some(mut channel) = self.channels.remove(id) else {
+                continue;
+            };
+            if let Some(initial) = channel.check_liveness(io.now, io.config) {
+                let mut sink = io.sink();
+                sink.send(&mut channel, initial);
+                self.stats.bytes_up += sink.bytes;
+            }
+            if channel.is_open() {
+                self.expire_requests(io, &mut channel);
+                channel.window.detect_losses(io.now);
+            }
+            self.channels.insert(*id, channel);
+        }
+        self.ids = ids;
+        let (seeding, count) = (self.complete, self.chunk_count());
+        self.choker.round(io, &mut self.channels, seeding, count);
+        self.pump(io);
+    }
+
+    /// The earliest instant `handle_timeout` has work to do.
+    pub(crate) fn next_timeout(&self, config: &EndpointConfig) -> Option<Instant> {
+        let channels = self.channels.values().filter_map(|c| {
+            let liveness = c.liveness_deadline(config);
+            let request = c.request_deadline(config);
+            let loss = c.is_open().then(|| c.window.loss_deadline()).flatten();
+            [liveness, request, loss].into_iter().flatten().min()
+        });
+        let choker = (!self.channels.is_empty()).then(|| self.choker.deadline());
+        channels.chain(choker).min()
+    }
+
+    /// Removes closed channels, releasing their requests, and reports them. Returns the
+    /// channel IDs freed.
+    pub(crate) fn reap(&mut self, io: &mut Io<'_>, freed: &mut Vec<ChannelId>) {
+        let closed: Vec<ChannelId> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.is_closed())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in closed {
+            let Some(channel) = self.channels.remove(&id) else {
+                continue;
+            };
+            for chunk in channel.requested.keys() {
+                self.release(*chunk);
+            }
+            if let State::Closed(reason) = channel.state {
+                io.events.push_back(Event::ChannelClosed {
+                    swarm: self.id.clone(),
+                    peer: channel.addr,
+                    reason,
+                });
+            }
+            freed.push(id);
+        }
+    }
+
+    /// One request for `chunk` is no longer outstanding.
+    pub(crate) fn release(&mut self, chunk: u64) {
+        if let Some(count) = self.outstanding.get_mut(&chunk) {
+            *count -= 1;
+            if *count == 0 {
+                self.outstanding.remove(&chunk);
+            }
+        }
+    }
+}
