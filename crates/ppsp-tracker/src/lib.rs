@@ -1,5 +1,31 @@
-//! The PPSP tracker: an RFC 7846 registry that takes `now` as input, and its HTTP(S) server.
+//! The PPSP tracker (RFC 7846, "PPSP-TP/1.0", in JSON and the project's XML form).
 //!
-//! Message codecs (JSON per RFC 7846 and the XML form of the peer protocol profile) live in
-//! `ppsp-wire`; this crate holds swarm membership, peer selection and expiry.
+//! Layers, each usable alone:
+//! - [`registry`]: the rules, pure (time and randomness are arguments): the per-peer state
+//!   machine and CONNECT validity table, error codes, peer selection, reflexive addresses;
+//! - [`store`]: persistence behind the [`Store`] trait: [`MemoryStore`] (default) and, with the
+//!   `redis` feature, [`RedisStore`](store::RedisStore) for several trackers sharing swarms;
+//! - [`Tracker`]: a request in, a response out, over any store;
+//! - `server` (feature `server`): HTTP(S) with axum and rustls: `POST /` for the protocol,
+//!   `GET /` statistics, `GET /metrics` Prometheus text;
+//! - `client` (feature `client`): the tracker client peers use.
+//!
+//! Codecs come from `ppsp_wire::tracker`; this crate never parses bodies itself.
 #![forbid(unsafe_code)]
+
+#[cfg(feature = "client")]
+pub mod client;
+pub mod config;
+pub mod registry;
+#[cfg(feature = "server")]
+mod server;
+mod service;
+pub mod store;
+mod time;
+
+pub use config::{Config, RegistryConfig, ServerConfig};
+#[cfg(feature = "server")]
+pub use server::{Server, ServerHandle, run};
+pub use service::{Tracker, refused};
+pub use store::{MemoryStore, Store};
+pub use time::Timestamp;
