@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod hash;
+mod tracker;
 
 /// PPSP, the IETF peer-to-peer streaming system: tracker, source, peers and tools.
 #[derive(Debug, Parser)]
@@ -18,6 +20,10 @@ struct Cli {
 enum Command {
     /// Decode one captured message and print it as JSON.
     Decode(decode::DecodeArgs),
+    /// Hash a file as a seeder would; print its swarm ID and metadata.
+    Hash(hash::HashArgs),
+    /// Run a PPSP tracker (RFC 7846, JSON and XML over HTTP(S)) until Ctrl-C.
+    Tracker(tracker::TrackerArgs),
 }
 
 /// Exit status for input the user gave us that we cannot accept (clap uses 2 for usage too).
@@ -27,6 +33,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => decode::run(&args),
+        Command::Hash(args) => hash::run(&args),
+        Command::Tracker(args) => tracker::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
