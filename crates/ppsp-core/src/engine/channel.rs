@@ -58,6 +58,10 @@ pub(crate) struct Channel {
 
     /// Chunks the peer has verified: its HAVEs and ACKs.
     pub(crate) peer_have: ChunkSet,
+    /// How many chunks we held when our HANDSHAKE (with its HAVEs) was built.
+    pub(crate) have_at_handshake: u64,
+    /// Whether our whole map is still to be announced (the channel just opened).
+    pub(crate) map_pending: bool,
 
     // Downloading from the peer.
     /// Whether the peer choked us: no new REQUESTs until it unchokes (section 3.8).
@@ -114,6 +118,8 @@ impl Channel {
             last_send: now,
             sent_since_recv: 0,
             peer_have: ChunkSet::new(),
+            have_at_handshake: 0,
+            map_pending: false,
             choked_by_peer: false,
             requested: BTreeMap::new(),
             avoid: BTreeMap::new(),

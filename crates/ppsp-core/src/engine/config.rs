@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use super::ChunkStore;
-use crate::merkle::MerkleTree;
+use super::live::LiveSettings;
+use crate::availability::ChunkSet;
+use crate::live::LiveSigningKey;
+use crate::merkle::{MerkleTree, MerkleVerifier};
 use crate::swarm::SwarmMetadata;
 
 /// Settings of an [`Endpoint`](super::Endpoint), shared by all its swarms.
@@ -52,6 +55,10 @@ pub struct EndpointConfig {
     pub max_pex_peers: usize,
     /// Chunks after the playhead fetched strictly in order when streaming on demand.
     pub playhead_window: u64,
+    /// Channels per swarm up to which the engine connects by itself to peers learned by
+    /// PEX while downloading (0: never). Peers that connect to us count too, but are
+    /// bounded by [`EndpointConfig::max_channels`] only.
+    pub max_peers_per_swarm: usize,
 }
 
 impl EndpointConfig {
@@ -84,6 +91,7 @@ impl Default for EndpointConfig {
             pex_window: Duration::from_secs(60),
             max_pex_peers: 32,
             playhead_window: 32,
+            max_peers_per_swarm: 40,
         }
     }
 }
@@ -105,4 +113,25 @@ pub enum SwarmContent {
     Seed(MerkleTree),
     /// Nothing yet: chunks are fetched and verified against the swarm ID (the root hash).
     Download,
+    /// Part of it, from storage that survived a restart: the chunks `verified` (already in
+    /// the store) are announced and never requested again, and `verifier`, rooted at the
+    /// swarm ID, already trusts every hash that proved them, so peers need not send those
+    /// again (`DownloadFile::swarm_content` in `ppsp-node` builds this).
+    Resume {
+        /// Chunks verified and held by the store.
+        verified: ChunkSet,
+        /// The receiver-side hash tree that proved them.
+        verifier: MerkleVerifier,
+    },
+    /// A live stream we inject: chunks come from
+    /// [`Endpoint::push_live_chunk`](super::Endpoint::push_live_chunk) and are signed with
+    /// `key`, whose public key must be the swarm ID.
+    LiveSource {
+        /// The stream's signing key.
+        key: LiveSigningKey,
+        /// Timing of the stream.
+        settings: LiveSettings,
+    },
+    /// A live stream we receive and relay, joining near its live edge.
+    LiveReceiver(LiveSettings),
 }

@@ -4,9 +4,13 @@
 
 use std::cell::Cell;
 
+use super::live::LiveIntegrity;
 use crate::bin::Bin;
 use crate::hash::Digest;
 use crate::merkle::{IntegrityError, MerkleTree, MerkleVerifier, peak_bins, root_bin, uncles};
+
+/// Node hashes by bin.
+pub(crate) type Hashes = Vec<(Bin, Digest)>;
 
 /// What the engine needs from a content-integrity method.
 pub(crate) trait Integrity: Send {
@@ -28,6 +32,24 @@ pub(crate) trait Integrity: Send {
     /// the nodes it holds (`receiver_has`, which must cover the peaks). `None` if we cannot
     /// prove the chunk.
     fn proof(&self, chunk: u64, receiver_has: &dyn Fn(Bin) -> bool) -> Option<Vec<(Bin, Digest)>>;
+
+    /// What connects a verified `chunk` to the swarm ID, for stores that keep their own hash
+    /// tree: the peaks (empty unless all are trusted) and the uncles up to a peak or the
+    /// root. `None` if a hash on the way is not trusted.
+    fn chunk_proof(&self, chunk: u64) -> Option<(Hashes, Hashes)> {
+        let peaks = self.peaks().unwrap_or_default();
+        let uncles = self.proof(chunk, &|bin| peaks.iter().any(|(p, _)| *p == bin))?;
+        Some((peaks, uncles))
+    }
+    /// The live-stream side (signatures, RFC 7574 section 6), for live swarms only.
+    fn live(&self) -> Option<&LiveIntegrity> {
+        None
+    }
+
+    /// The live-stream side, mutably.
+    fn live_mut(&mut self) -> Option<&mut LiveIntegrity> {
+        None
+    }
 }
 
 /// Static content protected by a Merkle hash tree (content integrity method 1).

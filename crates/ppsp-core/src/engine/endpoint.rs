@@ -17,6 +17,8 @@ use super::choker::Choker;
 use super::content::{Integrity, StaticMerkle};
 use super::event::{CloseReason, EndpointStats, EngineError, Event, SwarmStats, Transmit};
 use super::handshake::{self, Role};
+use super::live;
+use super::resume;
 use super::specs::Specs;
 use super::swarm::{Io, Swarm};
 use super::{ChunkStore, EndpointConfig, SwarmConfig, SwarmContent};
@@ -32,7 +34,7 @@ pub struct Endpoint {
     config: EndpointConfig,
     rng: StdRng,
     epoch: Instant,
-    swarms: BTreeMap<SwarmId, Swarm>,
+    pub(super) swarms: BTreeMap<SwarmId, Swarm>,
     /// Our channel IDs, endpoint-wide (one socket), to their swarm.
     routes: BTreeMap<ChannelId, SwarmId>,
     transmits: VecDeque<Transmit>,
@@ -85,8 +87,10 @@ impl Endpoint {
 
     /// Joins a swarm, to seed or download it.
     ///
-    /// Static content with a Merkle hash tree and a fixed chunk size is supported; live
-    /// streams are refused with [`EngineError::Unsupported`].
+    /// Static content with a Merkle hash tree and a fixed chunk size, and live streams
+    /// (Unified Merkle Tree or Sign All, fixed chunk size) are supported: a live swarm is
+    /// joined with [`SwarmContent::LiveSource`] to inject it, or
+    /// [`SwarmContent::LiveReceiver`] (or [`SwarmContent::Download`]) to receive it.
     pub fn add_swarm(&mut self, now: Instant, swarm: SwarmConfig) -> Result<(), EngineError> {
         let SwarmConfig {
             metadata,
@@ -101,7 +105,10 @@ impl Endpoint {
             .validate()
             .map_err(|e| EngineError::InvalidMetadata(e.to_string()))?;
         if metadata.is_live() {
-            return Err(EngineError::Unsupported("live streams"));
+            let swarm =
+                live::new_swarm(now, metadata, store, content, &self.config, &mut self.rng)?;
+            self.swarms.insert(id, swarm);
+            return Ok(());
         }
         if metadata.content_integrity != ContentIntegrity::MerkleHashTree {
             return Err(EngineError::Unsupported(
@@ -117,6 +124,7 @@ impl Endpoint {
             .ok_or(EngineError::TreeMismatch("swarm ID is not a root hash"))?;
         let layout = SpecLayout::new(metadata.chunk_addressing, chunk_size)
             .map_err(|e| EngineError::InvalidMetadata(e.to_string()))?;
+        let resumed = matches!(content, SwarmContent::Resume { .. });
         let (integrity, have, content_length): (Box<dyn Integrity>, _, _) = match content {
             SwarmContent::Seed(tree) => {
                 if tree.hash_function() != hash || tree.root_hash() != root {
@@ -144,6 +152,19 @@ impl Endpoint {
                     metadata.content_length,
                 )
             }
+            SwarmContent::LiveSource { .. } | SwarmContent::LiveReceiver(_) => {
+                return Err(EngineError::InvalidMetadata(
+                    "live content needs live swarm metadata".into(),
+                ));
+            }
+            SwarmContent::Resume { verified, verifier } => {
+                let resumed = resume::check(&metadata, store.as_ref(), verified, verifier)?;
+                let integrity = StaticMerkle::Download {
+                    peaks_known: resumed.peaks_known,
+                    verifier: resumed.verifier,
+                };
+                (Box::new(integrity), resumed.have, resumed.content_length)
+            }
         };
         let layout = match content_length {
             Some(len) => layout.with_content_len(len),
@@ -159,8 +180,28 @@ impl Endpoint {
             content_length,
             choker,
         );
+        // A resumed download that was already whole (a crash before the caller finished
+        // it) is reported at once, as if its last chunk had just arrived.
+        if resumed && swarm.complete {
+            self.events
+                .push_back(Event::SwarmComplete { swarm: id.clone() });
+        }
         self.swarms.insert(id, swarm);
         Ok(())
+    }
+
+    /// Runs `f` on one swarm with the endpoint's shared parts, then reaps closed channels:
+    /// for commands implemented beside this file (the live ones).
+    pub(super) fn with_swarm<R>(
+        &mut self,
+        now: Instant,
+        swarm_id: &SwarmId,
+        f: impl FnOnce(&mut Swarm, &mut Io<'_>) -> R,
+    ) -> Result<R, EngineError> {
+        let Some(swarm) = self.swarms.get_mut(swarm_id) else {
+            return Err(EngineError::UnknownSwarm(swarm_id.clone()));
+        };
+        Ok(with_swarm!(self, now, swarm, |s, io| f(s, &mut io)))
     }
 
     /// Leaves a swarm: every channel gets a closing HANDSHAKE (section 3.1.1 rule 8).
@@ -212,7 +253,7 @@ impl Endpoint {
             return Err(EngineError::TooManyChannels);
         }
         let local = new_channel_id(&mut self.rng, &self.routes);
-        let options = handshake::our_options(&swarm.metadata, Role::Initiator);
+        let options = handshake::our_options(&swarm.metadata, Role::Initiator, self.config.pex);
         let max_len = self.config.max_datagram_len();
         let Some(initial) = swarm.handshake_datagram(ChannelId::ZERO, local, options, max_len)
         else {
@@ -226,6 +267,7 @@ impl Endpoint {
             backoff: self.config.handshake_resend * 2,
         };
         let mut channel = Channel::new(remote, state, now, &self.config);
+        channel.have_at_handshake = swarm.have.len();
         with_swarm!(self, now, swarm, |s, io| {
             let mut sink = io.sink();
             sink.send(&mut channel, initial);
@@ -234,6 +276,27 @@ impl Endpoint {
         });
         self.routes.insert(local, swarm_id.clone());
         Ok(())
+    }
+
+    /// Connects to the peers PEX told a swarm about, while it has fewer than
+    /// [`EndpointConfig::max_peers_per_swarm`] channels. Addresses that cannot be used
+    /// (banned, already connected, channel limit) are skipped.
+    fn connect_discovered(&mut self, now: Instant, swarm_id: &SwarmId) {
+        let Some(swarm) = self.swarms.get_mut(swarm_id) else {
+            return;
+        };
+        let candidates = std::mem::take(&mut swarm.to_connect);
+        for peer in candidates {
+            let Some(swarm) = self.swarms.get(swarm_id) else {
+                return;
+            };
+            let channels = swarm.channels.values().filter(|c| !c.is_closed()).count();
+            if channels >= self.config.max_peers_per_swarm {
+                return;
+            }
+            // Refusals (banned, already connected, channel limit) just skip the address.
+            let _ = self.connect(now, swarm_id, peer);
+        }
     }
 
     /// Streams on demand: fetch the chunks after `chunk` first, in order (see
@@ -276,14 +339,24 @@ impl Endpoint {
             return;
         };
         let len = data.len();
-        match Datagram::decode(data, &swarm.ctx) {
-            Ok(datagram) => {
-                with_swarm!(self, now, swarm, |s, io| {
+        // The messages before an undecodable one are processed, the rest of the datagram
+        // discarded (section 8.1); nothing is ever answered to the bad part.
+        match Datagram::decode_prefix(data, &swarm.ctx) {
+            Ok((datagram, bad_tail)) if bad_tail.is_none() || !datagram.messages.is_empty() => {
+                if bad_tail.is_some() {
+                    self.stats.invalid_datagrams += 1;
+                    swarm.stats.invalid_messages += 1;
+                }
+                let discovered = with_swarm!(self, now, swarm, |s, io| {
                     s.handle_datagram(&mut io, dest, from, datagram, len);
+                    (!s.to_connect.is_empty()).then(|| s.id.clone())
                 });
+                if let Some(id) = discovered {
+                    self.connect_discovered(now, &id);
+                }
             }
-            Err(_) => {
-                // Invalid: the datagram is discarded (section 8.1), nothing answered.
+            _ => {
+                // Nothing valid: the datagram is discarded whole.
                 self.stats.invalid_datagrams += 1;
                 swarm.stats.invalid_messages += 1;
             }
@@ -364,6 +437,7 @@ impl Endpoint {
             Role::Responder {
                 chunk_size: options.chunk_size.is_some(),
             },
+            self.config.pex,
         );
         let max_len = self.config.max_datagram_len();
         let Some(reply) = swarm.handshake_datagram(source_channel, local, reply_options, max_len)
@@ -373,6 +447,7 @@ impl Endpoint {
         channel.state = State::Replied {
             reply: reply.clone(),
         };
+        channel.have_at_handshake = swarm.have.len();
         with_swarm!(self, now, swarm, |s, io| {
             let mut sink = io.sink();
             sink.send(&mut channel, reply);

@@ -46,8 +46,10 @@ pub enum Event {
         /// The swarm.
         swarm: SwarmId,
     },
-    /// A peer told us about other peers (PEX_RESv4/v6). The engine does not connect to them
-    /// by itself; call [`Endpoint::connect`](super::Endpoint::connect) for those wanted.
+    /// A peer told us about other peers (PEX_RESv4/v6). While the swarm downloads, the
+    /// engine connects to them by itself up to
+    /// [`EndpointConfig::max_peers_per_swarm`](super::EndpointConfig::max_peers_per_swarm)
+    /// channels; [`Endpoint::connect`](super::Endpoint::connect) adds others.
     PeersDiscovered {
         /// The swarm.
         swarm: SwarmId,
@@ -63,6 +65,22 @@ pub enum Event {
         peer: SocketAddr,
         /// What it did.
         reason: BanReason,
+    },
+    /// Live streams: we chose where to start, a few chunks behind the live edge; chunks
+    /// before it are never fetched.
+    LiveJoined {
+        /// The swarm.
+        swarm: SwarmId,
+        /// The first chunk for the player.
+        chunk: u64,
+    },
+    /// Live streams: the chunk's playback deadline passed before it arrived; it is no
+    /// longer fetched (the player skips it).
+    ChunkMissed {
+        /// The swarm.
+        swarm: SwarmId,
+        /// The chunk.
+        index: u64,
     },
 }
 
@@ -97,6 +115,8 @@ pub enum BanReason {
     },
     /// A hash contradicted one already verified.
     ConflictingHash,
+    /// A live stream's SIGNED_INTEGRITY did not verify with the swarm's public key.
+    ForgedSignature,
 }
 
 /// Counters of one swarm.
@@ -128,6 +148,9 @@ pub struct SwarmStats {
     pub banned_peers: u64,
     /// Requests that timed out and were re-issued.
     pub request_timeouts: u64,
+    /// Late requests for chunks the player needs next, moved from a slow peer to a faster
+    /// one.
+    pub late_requests_moved: u64,
 }
 
 /// Counters of the whole endpoint.
@@ -176,4 +199,10 @@ pub enum EngineError {
     /// A channel to that address in that swarm exists already.
     #[error("already connected to {0}")]
     AlreadyConnected(SocketAddr),
+    /// Only the source of a live swarm can push chunks into it.
+    #[error("swarm {0} is not a live stream we are the source of")]
+    NotLiveSource(SwarmId),
+    /// A pushed live chunk was refused.
+    #[error("invalid live chunk: {0}")]
+    InvalidChunk(String),
 }

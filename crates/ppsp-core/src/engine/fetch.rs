@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ppsp_wire::ppspp::{ChunkSpec, Message};
 
-use super::EndpointConfig;
 use super::channel::Channel;
 use super::event::{BanReason, Event};
 use super::picker::{PickContext, coalesce};
 use super::swarm::{Flow, Io, Swarm};
+use super::{ChunkProof, EndpointConfig};
 use crate::merkle::{IntegrityError, content_len};
 
 impl Channel {
@@ -20,7 +20,7 @@ impl Channel {
         Some(*oldest + self.request_timeout(config))
     }
 
-    fn request_timeout(&self, config: &EndpointConfig) -> Duration {
+    pub(crate) fn request_timeout(&self, config: &EndpointConfig) -> Duration {
         self.rtt
             .timeout(config.min_request_timeout, config.max_request_timeout)
     }
@@ -83,7 +83,16 @@ impl Swarm {
         if !self.have.contains(chunk) {
             match self.integrity.verify_chunk(chunk, &payload) {
                 Ok(()) => {
-                    if self.store.write_chunk(chunk, payload.clone()).is_err() {
+                    let (peaks, uncles) = self.integrity.chunk_proof(chunk).unwrap_or_default();
+                    let proof = ChunkProof {
+                        peaks: &peaks,
+                        uncles: &uncles,
+                    };
+                    if self
+                        .store
+                        .write_proven_chunk(chunk, payload.clone(), proof)
+                        .is_err()
+                    {
                         return Flow::Continue;
                     }
                     self.have.insert(chunk);
@@ -167,10 +176,16 @@ impl Swarm {
     /// Tops up the requests of every open, unchoked channel to its pipeline depth with
     /// chunks chosen by the picker.
     pub(crate) fn request_more(&mut self, io: &mut Io<'_>) {
+        if self.live.is_some() {
+            // Live streams have their own, deadline-aware picker.
+            self.request_live(io);
+            return;
+        }
         if self.complete {
             return;
         }
         let count = self.chunk_count();
+        let best_srtt = self.best_srtt();
         let ids: Vec<_> = self
             .channels
             .iter()
@@ -189,6 +204,7 @@ impl Swarm {
                     last_first: self.content_length.is_none(),
                     playhead_window: io.config.playhead_window,
                     now: io.now,
+                    best_srtt,
                 };
                 let want = channel.depth - channel.requested.len();
                 self.picker

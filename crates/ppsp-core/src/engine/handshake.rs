@@ -4,7 +4,9 @@
 //! Any failed check makes the responder stay completely silent (rule 2: the first datagram
 //! may be spoofed) and the initiator drop the reply.
 
-use ppsp_wire::ppspp::{ChunkSize, ContentIntegrity, HandshakeOptions, ProtocolVersion};
+use ppsp_wire::ppspp::{
+    ChunkSize, ContentIntegrity, HandshakeOptions, MessageType, ProtocolVersion, SupportedMessages,
+};
 
 use crate::swarm::SwarmMetadata;
 
@@ -56,10 +58,32 @@ fn uses_merkle_hash(cipm: ContentIntegrity) -> bool {
     )
 }
 
+/// The message types we handle in a swarm described by `meta` (section 7.10): all of RFC
+/// 7574 but PEX_REScert (no certificate authority in static metadata), SIGNED_INTEGRITY
+/// outside live streams, and the PEX messages when `pex` is off.
+pub(crate) fn supported_messages(meta: &SwarmMetadata, pex: bool) -> SupportedMessages {
+    let mut supported = SupportedMessages::all();
+    supported.remove(MessageType::PexResCert);
+    if !meta.is_live() {
+        supported.remove(MessageType::SignedIntegrity);
+    }
+    if !pex {
+        for kind in [
+            MessageType::PexReq,
+            MessageType::PexResV4,
+            MessageType::PexResV6,
+        ] {
+            supported.remove(kind);
+        }
+    }
+    supported
+}
+
 /// Our options for `meta`, sorted by code when encoded. The initiator sends Minimum Version
 /// and the Swarm Identifier (both required of it); the responder repeats Minimum Version as
-/// libswift does, and leaves the optional Swarm Identifier out.
-pub(crate) fn our_options(meta: &SwarmMetadata, role: Role) -> HandshakeOptions {
+/// libswift does, and leaves the optional Swarm Identifier out. Supported Messages goes
+/// with Chunk Size: a peer that sent no Chunk Size may be libswift, which refuses both.
+pub(crate) fn our_options(meta: &SwarmMetadata, role: Role, pex: bool) -> HandshakeOptions {
     let cipm = meta.content_integrity;
     let (swarm_id, chunk_size) = match role {
         Role::Initiator => (Some(meta.swarm_id.clone()), true),
@@ -73,10 +97,15 @@ pub(crate) fn our_options(meta: &SwarmMetadata, role: Role) -> HandshakeOptions 
         merkle_hash_function: uses_merkle_hash(cipm).then_some(meta.merkle_hash_function),
         live_signature_algorithm: meta.live_signature_algorithm,
         chunk_addressing: Some(meta.chunk_addressing),
-        live_discard_window: meta
-            .is_live()
-            .then(|| meta.live_discard_window.unwrap_or(u64::MAX)),
-        supported_messages: None,
+        live_discard_window: meta.is_live().then(|| {
+            // All ones in the option's width: never discards (section 7.7).
+            let all_ones = match meta.chunk_addressing.window_len() {
+                8.. => u64::MAX,
+                width => (1 << (8 * width)) - 1,
+            };
+            meta.live_discard_window.unwrap_or(all_ones).min(all_ones)
+        }),
+        supported_messages: chunk_size.then(|| supported_messages(meta, pex)),
         chunk_size: chunk_size.then_some(meta.chunk_size),
     }
 }
@@ -142,19 +171,35 @@ mod tests {
     #[test]
     fn our_initiator_options_pass_our_own_checks() {
         let m = meta();
-        let options = our_options(&m, Role::Initiator);
+        let options = our_options(&m, Role::Initiator, true);
         assert_eq!(check_options(&options, &m, Role::Initiator), Ok(()));
-        let reply = our_options(&m, Role::Responder { chunk_size: false });
+        let reply = our_options(&m, Role::Responder { chunk_size: false }, true);
         assert_eq!(reply.chunk_size, None);
+        assert_eq!(reply.supported_messages, None);
         assert_eq!(reply.swarm_id, None);
         let peer = Role::Responder { chunk_size: true };
         assert_eq!(check_options(&reply, &m, peer), Ok(()));
     }
 
     #[test]
+    fn supported_messages_leave_out_what_we_do_not_handle() {
+        let m = meta();
+        let with_pex = supported_messages(&m, true);
+        assert!(!with_pex.contains(MessageType::PexResCert));
+        assert!(!with_pex.contains(MessageType::SignedIntegrity));
+        assert!(with_pex.contains(MessageType::PexReq));
+        // Types 0-6 and 8-12: 11111110 11111000 (section 7.10's bitmap layout).
+        assert_eq!(with_pex.bitmap(), [0xFE, 0xF8]);
+        let without = supported_messages(&m, false);
+        assert_eq!(without.bitmap(), [0xF8, 0xF0]);
+        let sent = our_options(&m, Role::Initiator, false).supported_messages;
+        assert_eq!(sent, Some(without));
+    }
+
+    #[test]
     fn each_mismatch_is_refused() {
         let m = meta();
-        let good = our_options(&m, Role::Initiator);
+        let good = our_options(&m, Role::Initiator, true);
         type Change = fn(&mut HandshakeOptions);
         let cases: [(Change, Refusal); 7] = [
             (|o| o.version = Some(ProtocolVersion(0)), Refusal::Version),

@@ -99,9 +99,13 @@ impl Swarm {
         Flow::Continue
     }
 
-    /// Reports the addresses learned since the last call in one event.
+    /// Reports the addresses learned since the last call in one event, and keeps them for
+    /// the endpoint to connect to while we still download.
     pub(crate) fn report_discovered(&mut self, io: &mut Io<'_>) {
         if !self.discovered.is_empty() {
+            if !self.complete && io.config.max_peers_per_swarm > 0 {
+                self.to_connect.extend(self.discovered.iter().copied());
+            }
             io.events.push_back(Event::PeersDiscovered {
                 swarm: self.id.clone(),
                 peers: std::mem::take(&mut self.discovered),

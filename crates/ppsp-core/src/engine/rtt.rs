@@ -13,7 +13,7 @@ pub(crate) struct RttEstimator {
 
 impl RttEstimator {
     /// Timeout used before the first sample (RFC 6298 section 2.1).
-    const INITIAL: Duration = Duration::from_secs(1);
+    pub(crate) const INITIAL: Duration = Duration::from_secs(1);
     /// Largest backoff exponent.
     const MAX_BACKOFF: u32 = 6;
 
@@ -23,6 +23,11 @@ impl RttEstimator {
             rttvar: Duration::ZERO,
             backoff: 0,
         }
+    }
+
+    /// The smoothed round trip, once a sample came in.
+    pub(crate) fn srtt(&self) -> Option<Duration> {
+        self.srtt
     }
 
     /// Takes a sample and resets the backoff.

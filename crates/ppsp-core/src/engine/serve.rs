@@ -90,6 +90,11 @@ impl Swarm {
         if channel.choking || channel.serve_queue.is_empty() {
             return;
         }
+        if self.live.is_some() {
+            // Live DATA is preceded by signatures as well as hashes.
+            self.serve_live(io, channel);
+            return;
+        }
         let Some(peaks) = self.integrity.peaks() else {
             return;
         };

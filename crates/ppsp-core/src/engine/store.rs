@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+use crate::bin::Bin;
+use crate::hash::Digest;
+
 /// Chunk storage of one swarm. The engine only writes chunks it has verified and only reads
 /// chunks it announced, so a store needs no integrity logic of its own.
 pub trait ChunkStore: Send {
@@ -11,6 +14,36 @@ pub trait ChunkStore: Send {
     fn read_chunk(&self, index: u64) -> Option<Bytes>;
     /// Stores verified chunk `index`. On error the chunk is not announced and is fetched again.
     fn write_chunk(&mut self, index: u64, data: Bytes) -> Result<(), StoreError>;
+    /// Stores verified chunk `index` given the hashes that proved it, which is what the
+    /// engine calls. A store that keeps its own hash tree (a resumable download journals
+    /// it, so that a restart needs no hash fetched again) overrides this; the others ignore
+    /// the proof.
+    fn write_proven_chunk(
+        &mut self,
+        index: u64,
+        data: Bytes,
+        proof: ChunkProof<'_>,
+    ) -> Result<(), StoreError> {
+        let _ = proof;
+        self.write_chunk(index, data)
+    }
+    /// Drops every chunk before `index`: a live stream's discard window moved past them
+    /// (RFC 7574 section 6.2). They are never read again. Stores that cannot delete keep
+    /// them, which is harmless.
+    fn discard_before(&mut self, index: u64) {
+        let _ = index;
+    }
+}
+
+/// The hashes that connect a verified chunk to the swarm ID, all verified by the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkProof<'a> {
+    /// The peak hashes (RFC 7574 section 5.6), once the engine trusts them all; empty when
+    /// the chunk count came from the metadata and the peaks were never received.
+    pub peaks: &'a [(Bin, Digest)],
+    /// The chunk's sibling and uncle hashes up to a peak (or up to the root when `peaks` is
+    /// empty), height descending.
+    pub uncles: &'a [(Bin, Digest)],
 }
 
 /// A store refused a chunk.
@@ -71,5 +104,9 @@ impl ChunkStore for MemoryStore {
     fn write_chunk(&mut self, index: u64, data: Bytes) -> Result<(), StoreError> {
         self.chunks.insert(index, data);
         Ok(())
+    }
+
+    fn discard_before(&mut self, index: u64) {
+        self.chunks = self.chunks.split_off(&index);
     }
 }

@@ -20,6 +20,7 @@ use super::choker::Choker;
 use super::content::Integrity;
 use super::event::{BanReason, CloseReason, Event, SwarmStats, Transmit};
 use super::handshake::{self, Role};
+use super::live::LiveState;
 use super::picker::Picker;
 use super::specs::Specs;
 use super::transmit::{self, Sink};
@@ -57,6 +58,10 @@ impl Io<'_> {
     }
 }
 
+/// Most HAVEs riding on a HANDSHAKE: a few are minor payload, many small messages would be
+/// heavy (section 3.1.1). The rest of the map follows once the channel is open.
+const HANDSHAKE_HAVES: usize = 8;
+
 /// Whether to go on with the rest of a datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flow {
@@ -85,6 +90,8 @@ pub(crate) struct Swarm {
     pub(crate) newly_verified: Vec<u64>,
     /// Addresses learned by PEX since the last pump.
     pub(crate) discovered: Vec<SocketAddr>,
+    /// Addresses learned by PEX for the endpoint to connect to (it allocates channel IDs).
+    pub(crate) to_connect: Vec<SocketAddr>,
     pub(crate) picker: Picker,
     pub(crate) choker: Choker,
     /// Addresses of peers that sent corrupt content (section 12.2): never talked to again.
@@ -92,6 +99,10 @@ pub(crate) struct Swarm {
     pub(crate) channels: BTreeMap<ChannelId, Channel>,
     pub(crate) stats: SwarmStats,
     pub(crate) complete: bool,
+    /// When late urgent requests were last looked at (see `late`).
+    pub(crate) late_checked: Option<Instant>,
+    /// Live streams only: join point, deadlines, discard window (see `live`).
+    pub(crate) live: Option<Box<LiveState>>,
     /// Reused buffers.
     hashes: Vec<(Bin, Digest)>,
     ids: Vec<ChannelId>,
@@ -126,12 +137,15 @@ impl Swarm {
             outstanding: BTreeMap::new(),
             newly_verified: Vec::new(),
             discovered: Vec::new(),
+            to_connect: Vec::new(),
             picker: Picker::default(),
             choker,
             banned: BTreeSet::new(),
             channels: BTreeMap::new(),
             stats: SwarmStats::default(),
             complete,
+            late_checked: None,
+            live: None,
             hashes: Vec::new(),
             ids: Vec::new(),
         }
@@ -161,8 +175,6 @@ impl Swarm {
         options: HandshakeOptions,
         max_len: usize,
     ) -> Option<Bytes> {
-        /// A few HAVEs are minor payload; many small messages would be heavy.
-        const MAX_HAVES: usize = 8;
         let mut datagram = Datagram {
             channel: dest,
             messages: vec![Message::Handshake {
@@ -170,7 +182,12 @@ impl Swarm {
                 options,
             }],
         };
-        for spec in self.specs.set_specs(&self.have).into_iter().take(MAX_HAVES) {
+        for spec in self
+            .specs
+            .set_specs(&self.have)
+            .into_iter()
+            .take(HANDSHAKE_HAVES)
+        {
             datagram.messages.push(Message::Have { spec });
             if datagram
                 .encoded_len(&self.ctx)
@@ -316,9 +333,13 @@ impl Swarm {
             }
             Message::PexResV4 { addr } => self.on_pex_res(io, channel, addr.into()),
             Message::PexResV6 { addr } => self.on_pex_res(io, channel, addr.into()),
-            // Certificates need a trust anchor from the metadata, which static swarms lack;
-            // signatures belong to live streams.
-            Message::PexResCert { .. } | Message::SignedIntegrity { .. } => Flow::Continue,
+            Message::SignedIntegrity {
+                spec,
+                timestamp,
+                signature,
+            } => self.on_signed_integrity(io, channel, spec, timestamp, signature),
+            // Certificates need a trust anchor from the metadata, which static swarms lack.
+            Message::PexResCert { .. } => Flow::Continue,
             // A HANDSHAKE after the first message is refused by the decoder; INTEGRITY was
             // taken by the caller.
             Message::Handshake { .. } | Message::Integrity { .. } => Flow::Stop,
@@ -350,7 +371,9 @@ impl Swarm {
             swarm: self.id.clone(),
             peer: channel.addr,
         });
-        if !self.choker.admit(&self.channels, io.config.upload_slots) {
+        // After this datagram's HAVEs, which tell whether the peer is a seeder.
+        channel.map_pending = true;
+        if !self.relays_freely() && !self.choker.admit(&self.channels, io.config.upload_slots) {
             channel.choking = true;
             channel.send(Message::Choke);
         }
@@ -362,6 +385,31 @@ impl Swarm {
         {
             channel.pex_asked = true;
             channel.send(Message::PexReq);
+        }
+    }
+
+    /// HAVEs for the whole map on newly opened channels, unless the handshake carried it
+    /// all: a fragmented map (a resumed download) does not fit in minor payload, and chunks
+    /// verified while a channel was half-open were not announced on it. Seeders get this
+    /// initial map too (though not later HAVEs, section 3.2): it is what tells them which
+    /// hashes we hold, so they send none of those again (section 5.4). Sent ahead of the
+    /// channel's REQUESTs, so the peer serves them knowing it.
+    fn announce_maps(&mut self) {
+        if !self.channels.values().any(|c| c.map_pending) {
+            return;
+        }
+        let specs = self.specs.set_specs(&self.have);
+        for channel in self.channels.values_mut() {
+            if !std::mem::take(&mut channel.map_pending)
+                || !channel.is_open()
+                || self.have.is_empty()
+                || (specs.len() <= HANDSHAKE_HAVES && self.have.len() == channel.have_at_handshake)
+            {
+                continue;
+            }
+            for spec in &specs {
+                channel.send(Message::Have { spec: *spec });
+            }
         }
     }
 
@@ -398,9 +446,13 @@ impl Swarm {
     /// answer PEX, finish, request, serve, and send.
     pub(crate) fn pump(&mut self, io: &mut Io<'_>) {
         self.announce();
+        self.announce_maps();
         self.answer_pex(io);
         self.report_discovered(io);
         self.finish(io);
+        if !self.complete {
+            self.reassign_late(io);
+        }
         self.request_more(io);
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
@@ -499,7 +551,9 @@ impl Swarm {
         }
         self.ids = ids;
         let (seeding, count) = (self.complete, self.chunk_count());
-        self.choker.round(io, &mut self.channels, seeding, count);
+        if !self.relays_freely() {
+            self.choker.round(io, &mut self.channels, seeding, count);
+        }
         self.pump(io);
     }
 
@@ -511,8 +565,13 @@ impl Swarm {
             let loss = c.is_open().then(|| c.window.loss_deadline()).flatten();
             [liveness, request, loss].into_iter().flatten().min()
         });
-        let choker = (!self.channels.is_empty()).then(|| self.choker.deadline());
-        channels.chain(choker).min()
+        let choking = !self.channels.is_empty() && !self.relays_freely();
+        let choker = choking.then(|| self.choker.deadline());
+        let live = self.live.as_ref().and_then(|l| l.next_tick);
+        let late = (!self.complete)
+            .then(|| self.late_deadline(config))
+            .flatten();
+        channels.chain(choker).chain(live).chain(late).min()
     }
 
     /// Removes closed channels, releasing their requests, and reports them. Returns the

@@ -1,12 +1,13 @@
 //! The receiving side of a live stream: check munro signatures, then chunks under them.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use super::munro::{LiveConfig, SignedMunro};
 use super::{LiveError, LivePublicKey};
 use crate::bin::Bin;
 use crate::hash::Digest;
-use crate::merkle::{IntegrityError, KnownHashes};
+use crate::merkle::{IntegrityError, KnownHashes, uncles};
 
 /// Verifies a live stream with the Unified Merkle Tree (RFC 7574 section 6.1.2).
 ///
@@ -83,6 +84,36 @@ impl LiveVerifier {
     /// The verified signed munro `bin`, to pass on to other peers.
     pub fn signed_munro(&self, bin: Bin) -> Option<&SignedMunro> {
         self.munros.get(&bin)
+    }
+
+    /// The hashes a peer we forward `chunk` to needs, as [`LiveSigner::uncles_for`]
+    /// gives them: its sibling and uncles up to its munro, leaving out those `receiver_has`,
+    /// height descending. `None` unless the munro is trusted and every such hash verified
+    /// (which holds for every chunk this verifier accepted and has not forgotten).
+    ///
+    /// [`LiveSigner::uncles_for`]: super::LiveSigner::uncles_for
+    pub fn uncles_for(
+        &self,
+        chunk: u64,
+        receiver_has: impl Fn(Bin) -> bool,
+    ) -> Option<Vec<(Bin, Digest)>> {
+        let munro = self.config.munro_of(chunk)?;
+        self.munros.get(&munro)?;
+        let leaf = Bin::chunk(chunk)?;
+        let zero = self.config.hash_function().zero();
+        let missing = Cell::new(false);
+        let hashes = uncles(leaf, munro, receiver_has, |bin| {
+            self.known.verified(bin).unwrap_or_else(|| {
+                missing.set(true);
+                zero
+            })
+        });
+        (!missing.get()).then_some(hashes)
+    }
+
+    /// The settings the verifier checks with.
+    pub fn config(&self) -> &LiveConfig {
+        &self.config
     }
 
     /// The newest verified signed munro: the tune-in point to announce.

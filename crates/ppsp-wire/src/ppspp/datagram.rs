@@ -62,11 +62,25 @@ impl Datagram {
     /// Decodes a datagram. DATA payloads, hashes, signatures and certificates are slices of
     /// `data`, not copies.
     pub fn decode(data: Bytes, ctx: &DecodeContext) -> Result<Self, DecodeError> {
+        match Self::decode_prefix(data, ctx)? {
+            (datagram, None) => Ok(datagram),
+            (_, Some(error)) => Err(error),
+        }
+    }
+
+    /// Decodes the messages of a datagram up to the first one that cannot be decoded, and
+    /// returns them with that message's error: RFC 7574 section 8.1 has a receiver process
+    /// messages in order and discard the rest of a datagram from an invalid one on. Fails
+    /// only when the destination channel ID itself is missing.
+    pub fn decode_prefix(
+        data: Bytes,
+        ctx: &DecodeContext,
+    ) -> Result<(Self, Option<DecodeError>), DecodeError> {
         let mut r = Reader::new(data);
         let channel = ChannelId(r.u32("destination channel ID")?);
         let mut ctx = *ctx;
         let mut messages = Vec::new();
-        while !r.is_empty() {
+        let mut next = |r: &mut Reader, messages: &Vec<Message>| {
             let offset = r.offset();
             let code = r.u8("message type")?;
             let kind = MessageType::from_code(code)
@@ -74,13 +88,19 @@ impl Datagram {
             if kind == MessageType::Handshake && !messages.is_empty() {
                 return Err(DecodeError::HandshakeNotFirst { offset });
             }
-            let message = Message::decode(kind, &mut r, &ctx)?;
+            let message = Message::decode(kind, r, &ctx)?;
             if let Message::Handshake { options, .. } = &message {
                 ctx = ctx.with_handshake(options);
             }
-            messages.push(message);
+            Ok(message)
+        };
+        while !r.is_empty() {
+            match next(&mut r, &messages) {
+                Ok(message) => messages.push(message),
+                Err(error) => return Ok((Self { channel, messages }, Some(error))),
+            }
         }
-        Ok(Self { channel, messages })
+        Ok((Self { channel, messages }, None))
     }
 
     /// Decodes a datagram from a borrowed buffer, copying it once.

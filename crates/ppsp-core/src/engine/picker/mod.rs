@@ -11,7 +11,7 @@ mod playhead;
 mod rarest;
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -33,6 +33,9 @@ pub(crate) struct PickContext<'a> {
     pub(crate) last_first: bool,
     pub(crate) playhead_window: u64,
     pub(crate) now: Instant,
+    /// The best round trip among open channels: a peer much slower than that is demoted
+    /// for the playhead window (see `late`).
+    pub(crate) best_srtt: Option<Duration>,
 }
 
 /// The download strategy of a swarm.
@@ -45,6 +48,11 @@ pub(crate) struct Picker {
 impl Picker {
     pub(crate) fn set_playhead(&mut self, chunk: u64) {
         self.playhead = Some(chunk);
+    }
+
+    /// Where on-demand streaming is, if it is.
+    pub(crate) fn playhead(&self) -> Option<u64> {
+        self.playhead
     }
 
     /// Up to `want` chunks to request from `peer`, given all channels (for rarity).
@@ -64,7 +72,22 @@ impl Picker {
             offered.remove_run(beyond);
         }
         let usable = |c: u64| !peer.avoids(c, cx.now) && !peer.requested.contains_key(&c);
-        let fresh = |c: u64| usable(c) && !cx.outstanding.contains_key(&c);
+        // A slow peer gets no chunk of the playhead window that a fast peer could give.
+        let demoted = self.playhead.is_some() && peer.is_slow(cx.best_srtt);
+        let urgent = |c: u64| {
+            self.playhead
+                .is_some_and(|p| c >= p && c - p < cx.playhead_window)
+        };
+        let faster_has = |c: u64| {
+            channels.clone().any(|ch| {
+                ch.is_open()
+                    && !ch.choked_by_peer
+                    && !ch.is_slow(cx.best_srtt)
+                    && ch.peer_have.contains(c)
+            })
+        };
+        let withheld = |c: u64| demoted && urgent(c) && faster_has(c);
+        let fresh = |c: u64| usable(c) && !cx.outstanding.contains_key(&c) && !withheld(c);
         let mut picks = Vec::with_capacity(want);
         if cx.last_first
             && let Some(last) = cx.chunk_count.and_then(|n| n.checked_sub(1))

@@ -1,10 +1,16 @@
 //! Scenario tests of the engine on a virtual clock, quinn-proto style: a tiny network moves
 //! datagrams between endpoints with a fixed latency and optional deterministic loss.
 
+mod choking;
+mod discovery;
 mod handshake;
+mod live;
 mod liveness;
+mod negotiation;
 mod peers;
+mod resume;
 mod robustness;
+mod streaming;
 mod transfer;
 
 use std::net::SocketAddr;
@@ -137,6 +143,9 @@ pub(super) struct Packet {
     pub(super) contents: Bytes,
 }
 
+/// Latency added to a datagram on top of the network's.
+pub(super) type Delay = Box<dyn Fn(&Packet) -> Duration>;
+
 /// Decides whether to drop a datagram.
 pub(super) type Filter = Box<dyn FnMut(&Packet) -> bool>;
 
@@ -149,6 +158,8 @@ pub(super) struct Net {
     pub(super) loss: f64,
     /// Drops a datagram when it returns true (applied after `loss`).
     pub(super) filter: Option<Filter>,
+    /// Latency added to some datagrams (a slow link).
+    pub(super) extra_delay: Option<Delay>,
     /// Every datagram sent, dropped or not, in order.
     pub(super) log: Vec<Packet>,
     in_flight: Vec<(Instant, u64, Packet)>,
@@ -172,6 +183,7 @@ impl Net {
             latency: Duration::from_millis(10),
             loss: 0.0,
             filter: None,
+            extra_delay: None,
             log: Vec::new(),
             in_flight: Vec::new(),
             sequence: 0,
@@ -181,6 +193,10 @@ impl Net {
 
     pub(super) fn endpoint(&mut self, i: usize) -> &mut Endpoint {
         &mut self.nodes[i].endpoint
+    }
+
+    pub(super) fn endpoint_ref(&self, i: usize) -> &Endpoint {
+        &self.nodes[i].endpoint
     }
 
     /// Node `from` opens a channel to node `to`.
@@ -203,8 +219,12 @@ impl Net {
                 let filtered = self.filter.as_mut().is_some_and(|f| f(&packet));
                 if !lost && !filtered {
                     self.sequence += 1;
+                    let extra = self
+                        .extra_delay
+                        .as_ref()
+                        .map_or(Duration::ZERO, |d| d(&packet));
                     self.in_flight
-                        .push((self.now + self.latency, self.sequence, packet));
+                        .push((self.now + self.latency + extra, self.sequence, packet));
                 }
             }
             while let Some(event) = node.endpoint.poll_event() {

@@ -8,7 +8,9 @@ use ppsp_wire::ppspp::{
 };
 
 use super::{Content, Driver, LyingStore, Net, addr, datagram};
-use crate::engine::{BanReason, EndpointConfig, Event, MemoryStore, SwarmConfig, SwarmContent};
+use crate::engine::{
+    BanReason, CloseReason, EndpointConfig, Event, MemoryStore, SwarmConfig, SwarmContent,
+};
 
 #[test]
 fn a_peer_sending_corrupt_chunks_is_banned_and_the_others_complete() {
@@ -17,12 +19,12 @@ fn a_peer_sending_corrupt_chunks_is_banned_and_the_others_complete() {
     let now = net.now;
     net.endpoint(0).add_swarm(now, content.seed()).unwrap();
     // Node 1 has the right tree (so it passes the handshake) but serves corrupt bytes.
-    let liar = SwarmConfig {
+    let liar = || SwarmConfig {
         metadata: content.metadata.clone(),
         store: Box::new(LyingStore(MemoryStore::from_content(&content.bytes, 1024))),
         content: SwarmContent::Seed(content.tree.clone()),
     };
-    net.endpoint(1).add_swarm(now, liar).unwrap();
+    net.endpoint(1).add_swarm(now, liar()).unwrap();
     for leecher in [2, 3] {
         net.endpoint(leecher)
             .add_swarm(now, content.download())
@@ -42,7 +44,11 @@ fn a_peer_sending_corrupt_chunks_is_banned_and_the_others_complete() {
             e,
             Event::PeerBanned { peer, reason: BanReason::CorruptChunk { .. }, .. } if *peer == liar_addr
         )));
-        // Never asked again: reconnecting is refused.
+        // Its channel was dropped, and it is never asked again: reconnecting is refused.
+        assert!(net.nodes[leecher].events.iter().any(|e| matches!(
+            e,
+            Event::ChannelClosed { peer, reason: CloseReason::Banned, .. } if *peer == liar_addr
+        )));
         let now = net.now;
         assert!(
             net.endpoint(leecher)
@@ -50,6 +56,17 @@ fn a_peer_sending_corrupt_chunks_is_banned_and_the_others_complete() {
                 .is_err()
         );
     }
+    // The liar rejoining and reaching out again gets no answer at all.
+    let now = net.now;
+    net.endpoint(1).remove_swarm(now, &content.id());
+    net.endpoint(1).add_swarm(now, liar()).unwrap();
+    let mark = net.log.len();
+    net.connect(1, 2, &content.id());
+    net.connect(1, 3, &content.id());
+    net.run_for(Duration::from_secs(5));
+    assert!(net.log.len() > mark);
+    assert!(net.log[mark..].iter().any(|p| p.from == liar_addr));
+    assert!(net.log[mark..].iter().all(|p| p.to != liar_addr));
 }
 
 #[test]

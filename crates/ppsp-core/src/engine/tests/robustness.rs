@@ -87,3 +87,40 @@ fn leecher_first_datagram(content: &Content) -> Vec<u8> {
         .unwrap();
     driver.sent()[0].to_vec()
 }
+
+#[test]
+fn messages_before_an_undecodable_one_are_processed_and_the_rest_dropped() {
+    let content = Content::standard();
+    let mut seeder = Driver::new(EndpointConfig::default());
+    let now = seeder.now;
+    seeder.endpoint.add_swarm(now, content.seed()).unwrap();
+    let reply = seeder.feed(addr(1), &leecher_first_datagram(&content));
+    let chan_q = u32::from_be_bytes(reply[0][5..9].try_into().unwrap());
+    // REQUEST 0..0, then an unassigned message type 0xEE and a REQUEST behind it.
+    let mut d3 = datagram(
+        chan_q,
+        vec![Message::Request {
+            spec: ChunkSpec::ChunkRange { start: 0, end: 0 },
+        }],
+        &content.ctx(),
+    );
+    d3.extend_from_slice(&[0xEE, 0x08, 0, 0, 0, 1, 0, 0, 0, 1]);
+    let sent = seeder.feed(addr(1), &d3);
+    let data: Vec<ChunkSpec> = sent
+        .iter()
+        .filter_map(|b| Datagram::decode(b.clone(), &content.ctx()).ok())
+        .flat_map(|d| d.messages)
+        .filter_map(|m| match m {
+            Message::Data { spec, .. } => Some(spec),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(data, [ChunkSpec::ChunkRange { start: 0, end: 0 }]);
+    let stats = seeder.endpoint.swarm_stats(&content.id()).unwrap();
+    assert_eq!(stats.invalid_messages, 1);
+    // A datagram with nothing valid in it changes nothing.
+    let garbage = [&chan_q.to_be_bytes()[..], &[0xEE, 1, 2, 3]].concat();
+    assert!(seeder.feed(addr(1), &garbage).is_empty());
+    let stats = seeder.endpoint.swarm_stats(&content.id()).unwrap();
+    assert_eq!(stats.invalid_messages, 2);
+}
