@@ -1,6 +1,7 @@
 //! `ppsp tracker`: run the PPSP tracker (RFC 7846, JSON and XML) until Ctrl-C.
 //!
-//! Settings come from the defaults, then the `--config` TOML file, then the flags.
+//! Settings come from the defaults, then the `--config` TOML file, then `PPSP_TRACKER_*`
+//! environment variables, then the flags (each flag names its variable in `--help`).
 //! `--print-config` prints the commented defaults.
 
 use std::net::SocketAddr;
@@ -14,20 +15,27 @@ use ppsp_tracker::{Config, Server};
 #[derive(Debug, clap::Args)]
 pub(crate) struct TrackerArgs {
     /// Address to listen on [default: 0.0.0.0:7846].
-    #[arg(long)]
+    #[arg(long, env = "PPSP_TRACKER_LISTEN")]
     listen: Option<SocketAddr>,
     /// Share swarms with other trackers through this Redis (redis://HOST:PORT/).
-    #[arg(long)]
+    #[arg(long, env = "PPSP_TRACKER_REDIS")]
     redis: Option<String>,
     /// TOML configuration file (see --print-config).
-    #[arg(long, short = 'c')]
+    #[arg(long, short = 'c', env = "PPSP_TRACKER_CONFIG")]
     config: Option<PathBuf>,
     /// PEM certificate chain: serve HTTPS (needs --key).
-    #[arg(long, requires = "key")]
+    #[arg(long, requires = "key", env = "PPSP_TRACKER_CERT")]
     cert: Option<PathBuf>,
     /// PEM private key of --cert.
-    #[arg(long, requires = "cert")]
+    #[arg(long, requires = "cert", env = "PPSP_TRACKER_KEY")]
     key: Option<PathBuf>,
+    /// Require `Authorization: Bearer TOKEN` on protocol requests (better given by the
+    /// variable than on a command line other users can see).
+    #[arg(long, env = "PPSP_TRACKER_AUTH_TOKEN", hide_env_values = true)]
+    auth_token: Option<String>,
+    /// Seconds without a request after which a peer expires (the RFC 7846 track timer).
+    #[arg(long, env = "PPSP_TRACKER_TRACK_TIMER", value_name = "SECONDS")]
+    track_timer: Option<u64>,
     /// Print the default configuration file, with comments, and exit.
     #[arg(long)]
     print_config: bool,
@@ -70,6 +78,13 @@ fn config(args: &TrackerArgs) -> anyhow::Result<Config> {
         config.server.tls_cert = Some(cert.clone());
         config.server.tls_key = Some(key.clone());
     }
+    if let Some(token) = &args.auth_token {
+        config.server.auth_token = Some(token.clone());
+    }
+    if let Some(seconds) = args.track_timer {
+        anyhow::ensure!(seconds > 0, "--track-timer must be at least 1 second");
+        config.registry.track_timer = std::time::Duration::from_secs(seconds);
+    }
     Ok(config)
 }
 
@@ -84,9 +99,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         "in-memory"
     };
+    let track_timer = config.registry.track_timer.as_secs();
     let (addr, handle) = Server::bind(config).await?;
     // A stable line scripts (and the tests) read the bound address from.
-    eprintln!("ppsp tracker: listening on {scheme}://{addr}/ ({store} store)");
+    eprintln!(
+        "ppsp tracker: listening on {scheme}://{addr}/ ({store} store, track timer {track_timer} s)"
+    );
     tokio::signal::ctrl_c().await.context("wait for Ctrl-C")?;
     eprintln!("ppsp tracker: shutting down");
     handle.shutdown().await

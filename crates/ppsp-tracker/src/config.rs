@@ -81,9 +81,16 @@ pub struct ServerConfig {
     pub redis_prefix: String,
     /// Largest request body, in bytes; larger bodies get 413 and Bad Request (01).
     pub max_body_bytes: usize,
-    /// Longest time to read a request and answer it; then 408 with Service Unavailable (05).
+    /// Longest time to read a request and answer it; then 408 with Service Unavailable (05)
+    /// and the connection is closed (a body trickled byte by byte ends here).
     #[serde(with = "seconds")]
     pub request_timeout: Duration,
+    /// Longest wait for a request's headers, and for the next request on a kept-alive
+    /// connection; then the connection is closed (slowloris protection).
+    #[serde(with = "seconds")]
+    pub header_timeout: Duration,
+    /// Most open connections from one client IP address (IPv6: one /64); 0 disables.
+    pub max_connections_per_address: usize,
     /// Protocol requests per second allowed per client IP address (token bucket); 0 disables.
     pub rate_limit_per_second: f64,
     /// Requests a client IP may send in one burst.
@@ -108,6 +115,8 @@ impl Default for ServerConfig {
             redis_prefix: "ppsp:".into(),
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections_per_address: 256,
             rate_limit_per_second: 20.0,
             rate_limit_burst: 40.0,
             rate_limit_addresses: 100_000,
@@ -151,6 +160,11 @@ redis_prefix = "ppsp:"
 max_body_bytes = 65536
 # Seconds to read a request and answer it.
 request_timeout = 10
+# Seconds to wait for a request's headers (or, on a kept-alive connection, for the next request)
+# before closing the connection.
+header_timeout = 10
+# Most open connections from one client IP address (IPv6: one /64); 0 disables.
+max_connections_per_address = 256
 # Token bucket per client IP address: requests per second (0 disables) and burst size.
 rate_limit_per_second = 20.0
 rate_limit_burst = 40.0

@@ -8,7 +8,8 @@
 //! - [`Tracker`]: a request in, a response out, over any store;
 //! - `server` (feature `server`): HTTP(S) with axum and rustls: `POST /` for the protocol,
 //!   `GET /` statistics, `GET /metrics` Prometheus text;
-//! - `client` (feature `client`): the tracker client peers use.
+//! - `client` (feature `client`): the tracker client peers use;
+//! - [`replay`]: arbitrary request sequences with the registry's invariants checked (fuzzing).
 //!
 //! Codecs come from `ppsp_wire::tracker`; this crate never parses bodies itself.
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@
 pub mod client;
 pub mod config;
 pub mod registry;
+pub mod replay;
 #[cfg(feature = "server")]
 mod server;
 mod service;

@@ -16,7 +16,7 @@ use rand::Rng;
 
 use crate::config::RegistryConfig;
 use crate::registry::{
-    Plan, Refusal, address, plan_connect, plan_find, plan_stat_report, select_peers,
+    Plan, Refusal, address, fresh_since, plan_connect, plan_find, plan_stat_report, select_peers,
 };
 use crate::store::{Bounds, Change, Counts, Store, StoreError};
 use crate::time::Timestamp;
@@ -120,7 +120,7 @@ impl<S: Store> Tracker<S> {
             .as_ref()
             .map(|r| r.card.profile.clone())
             .unwrap_or_default();
-        let fresh_since = now.saturating_sub(self.config.track_timer);
+        let fresh_since = fresh_since(&self.config, now);
         let mut results = Vec::with_capacity(plan.answers.len());
         for answer in &plan.answers {
             let peers = match answer.peer_list {

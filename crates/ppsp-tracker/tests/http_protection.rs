@@ -180,29 +180,44 @@ async fn stats_page_and_metrics_show_swarms_peers_and_requests() {
     let (addr, server) = start(test_config()).await;
     let join = r#"{"PPSPTrackerProtocol":{"version":1,"request_type":"CONNECT","transaction_id":"j","peer_id":"p","connect":{"swarm_action":{"swarm_id":"1111","action":"JOIN","peer_mode":"SEEDER"}}}}"#;
     assert_eq!(post(addr, JSON_MEDIA_TYPE, join).await.status, 200);
+    let leech = r#"{"PPSPTrackerProtocol":{"version":1,"request_type":"CONNECT","transaction_id":"l","peer_id":"q","connect":{"swarm_action":{"swarm_id":"1111","action":"JOIN","peer_mode":"LEECH"}}}}"#;
+    assert_eq!(post(addr, JSON_MEDIA_TYPE, leech).await.status, 200);
+    let other = r#"{"PPSPTrackerProtocol":{"version":1,"request_type":"CONNECT","transaction_id":"o","peer_id":"r","connect":{"swarm_action":{"swarm_id":"2222","action":"JOIN","peer_mode":"SEEDER"}}}}"#;
+    assert_eq!(post(addr, JSON_MEDIA_TYPE, other).await.status, 200);
     post(addr, JSON_MEDIA_TYPE, r#"{"PPSPTrackerProtocol":{"version":1,"request_type":"FIND","transaction_id":"f","peer_id":"nobody","swarm_id":"1111"}}"#).await;
     let page = common::http::get(addr, "/").await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/html"));
-    assert!(
-        page.body
-            .contains("<th align=\"left\">Swarms</th><td>1</td>"),
-        "{}",
-        page.body
-    );
-    assert!(
-        page.body
-            .contains("<th align=\"left\">Peers</th><td>1</td>")
-    );
-    assert!(page.body.contains("Requests per second"));
+    for expected in [
+        "<th align=\"left\">Swarms</th><td>2</td>",
+        "<th align=\"left\">Peers</th><td>3</td>",
+        "Requests per second",
+        // Per message type: total and rate.
+        "<th align=\"left\">CONNECT requests</th><td>3 (",
+        "<th align=\"left\">FIND requests</th><td>1 (",
+        "<th align=\"left\">STAT_REPORT requests</th><td>0 (0.00/s)</td>",
+        // Swarms, largest first: ID, seeders, leechers.
+        "<tr><td><code>1111</code></td><td>1</td><td>1</td></tr>\n\
+         <tr><td><code>2222</code></td><td>1</td><td>0</td></tr>",
+    ] {
+        assert!(
+            page.body.contains(expected),
+            "missing {expected} in\n{}",
+            page.body
+        );
+    }
     let metrics = common::http::get(addr, "/metrics").await;
     assert_eq!(metrics.status, 200);
     for line in [
-        "ppsp_tracker_requests_total{type=\"CONNECT\",result=\"SUCCESSFUL\"} 1",
+        "# TYPE ppsp_tracker_requests_total counter",
+        "ppsp_tracker_requests_total{type=\"CONNECT\",result=\"SUCCESSFUL\"} 3",
         "ppsp_tracker_requests_total{type=\"FIND\",result=\"FORBIDDEN_ACTION\"} 1",
-        "ppsp_tracker_swarms 1",
-        "ppsp_tracker_peers 1",
-        "ppsp_tracker_request_duration_seconds_count 2",
+        "ppsp_tracker_requests_total{type=\"STAT_REPORT\",result=\"SUCCESSFUL\"} 0",
+        "ppsp_tracker_swarms 2",
+        "ppsp_tracker_peers 3",
+        "# TYPE ppsp_tracker_request_duration_seconds histogram",
+        "ppsp_tracker_request_duration_seconds_bucket{le=\"+Inf\"} 4",
+        "ppsp_tracker_request_duration_seconds_count 4",
     ] {
         assert!(
             metrics.body.contains(line),

@@ -6,7 +6,8 @@
 //!   JOIN only to switch channel as a leech, LEAVE of its leech swarm plus JOIN of another in
 //!   the same CONNECT (a SEEDER JOIN from TRACKING is invalid: seeders join all their swarms in
 //!   their first CONNECT);
-//! - a peer is LEECH in at most one swarm; a swarm may appear only once per CONNECT;
+//! - a peer is LEECH in at most one swarm; a swarm may appear only once per CONNECT; a peer
+//!   is in a swarm at most once (a leech switching to a swarm it seeds is refused);
 //! - a CONNECT leaving the peer in no swarm de-registers it (TERMINATE);
 //! - a CONNECT repeating the transaction ID of the peer's last successful CONNECT is a retry
 //!   (RFC 7846 section 3.4: the tracker must accept repeated transaction IDs) and is answered
@@ -97,6 +98,12 @@ pub fn plan_connect(
                 "JOIN of swarm {} as {} by a registered peer: only a leech switching channel \
                  (LEAVE and JOIN in one CONNECT) may join then (RFC 7846 Table 6)",
                 action.swarm_id, action.mode
+            )));
+        }
+        if let Some(already) = swarms.iter().find(|m| m.swarm_id == action.swarm_id) {
+            return Err(Refusal::forbidden(format!(
+                "JOIN of swarm {} as {}: the peer is already in it as {}",
+                action.swarm_id, action.mode, already.mode
             )));
         }
         swarms.push(Membership::new(action.swarm_id.clone(), action.mode));

@@ -26,6 +26,6 @@ mod select;
 
 pub use connect::plan_connect;
 pub use find::{plan_find, plan_stat_report};
-pub use plan::{Plan, Refusal, SwarmAnswer};
+pub use plan::{Plan, Refusal, SwarmAnswer, fresh_since};
 pub use record::{Membership, PeerCard, PeerProfile, PeerRecord};
 pub use select::{select_peers, similarity};

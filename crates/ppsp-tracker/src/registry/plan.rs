@@ -77,6 +77,16 @@ pub(crate) fn fresh(
     }
 }
 
+/// The oldest `last_seen` of a peer still registered at `now`: the bound [`fresh`] uses, so a
+/// peer treated as expired on its own requests is never handed to others either.
+pub fn fresh_since(config: &RegistryConfig, now: Timestamp) -> Timestamp {
+    let millis = u64::try_from(config.track_timer.as_millis()).unwrap_or(u64::MAX);
+    match now.as_unix_millis().checked_sub(millis) {
+        Some(oldest_expired) => Timestamp::from_unix_millis(oldest_expired.saturating_add(1)),
+        None => Timestamp::default(),
+    }
+}
+
 /// How many peers to list: the request's `peer_count`, or the default, capped.
 pub(crate) fn list_size(config: &RegistryConfig, peer_num: Option<&PeerNum>) -> usize {
     let asked = peer_num.map_or(config.default_peer_count, |n| n.peer_count);
@@ -87,4 +97,33 @@ pub(crate) fn list_size(config: &RegistryConfig, peer_num: Option<&PeerNum>) -> 
 /// STAT_REPORT from an unknown peer ID).
 pub(crate) fn not_registered() -> Refusal {
     Refusal::forbidden("peer is not registered (CONNECT first, or its track timer ran out)")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_peer_is_listed_exactly_as_long_as_it_counts_as_registered() {
+        let config = RegistryConfig::default();
+        let now = Timestamp::from_unix_millis(1_000_000);
+        let oldest = fresh_since(&config, now);
+        let registered = |last_seen: Timestamp| now.since(last_seen) < config.track_timer;
+        assert!(registered(oldest));
+        assert!(!registered(Timestamp::from_unix_millis(
+            oldest.as_unix_millis() - 1
+        )));
+    }
+
+    #[test]
+    fn near_the_epoch_every_peer_is_fresh() {
+        let config = RegistryConfig {
+            track_timer: Duration::from_secs(120),
+            ..RegistryConfig::default()
+        };
+        let now = Timestamp::from_unix_millis(5_000);
+        assert_eq!(fresh_since(&config, now), Timestamp::default());
+    }
 }

@@ -37,8 +37,9 @@ pub(crate) struct Metrics {
     latency_buckets: [AtomicU64; BUCKETS.len()],
     latency_count: AtomicU64,
     latency_micros: AtomicU64,
-    /// Requests per second of uptime, for the last [`RATE_WINDOW`] seconds: (second, count).
-    window: Mutex<[(u64, u64); RATE_WINDOW]>,
+    /// Requests per second of uptime and request type, for the last [`RATE_WINDOW`] seconds:
+    /// (second, count per type).
+    window: Mutex<[(u64, [u64; TYPES.len()]); RATE_WINDOW]>,
 }
 
 impl Metrics {
@@ -49,7 +50,7 @@ impl Metrics {
             latency_buckets: Default::default(),
             latency_count: AtomicU64::new(0),
             latency_micros: AtomicU64::new(0),
-            window: Mutex::new([(u64::MAX, 0); RATE_WINDOW]),
+            window: Mutex::new([(u64::MAX, [0; TYPES.len()]); RATE_WINDOW]),
         }
     }
 
@@ -85,24 +86,34 @@ impl Metrics {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let slot = &mut window[(second % RATE_WINDOW as u64) as usize];
         if slot.0 != second {
-            *slot = (second, 0);
+            *slot = (second, [0; TYPES.len()]);
         }
-        slot.1 += 1;
+        slot.1[t] += 1;
     }
 
-    /// Requests per second over the last minute (or the uptime, if shorter).
-    pub(crate) fn request_rate(&self, now: Instant) -> f64 {
+    /// Requests per second by request type label, over the last minute (or the uptime, if
+    /// shorter).
+    pub(crate) fn request_rates(&self, now: Instant) -> Vec<(&'static str, f64)> {
         let uptime = now.saturating_duration_since(self.started).as_secs();
         let window = self
             .window
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let recent: u64 = window
+        let mut recent = [0u64; TYPES.len()];
+        for (_, counts) in window
             .iter()
             .filter(|(second, _)| *second <= uptime && uptime - *second < RATE_WINDOW as u64)
-            .map(|(_, count)| count)
-            .sum();
-        recent as f64 / (uptime + 1).min(RATE_WINDOW as u64) as f64
+        {
+            for (sum, count) in recent.iter_mut().zip(counts) {
+                *sum += count;
+            }
+        }
+        let seconds = (uptime + 1).min(RATE_WINDOW as u64) as f64;
+        TYPES
+            .iter()
+            .zip(recent)
+            .map(|(name, count)| (*name, count as f64 / seconds))
+            .collect()
     }
 
     /// Total requests answered, by request type label.

@@ -5,6 +5,7 @@
 //! [`Server::bind`] returns once listening, with a [`ServerHandle`] to stop it gracefully;
 //! [`run`] is the binary's entry point and stops on Ctrl-C.
 
+mod connections;
 mod metrics;
 mod pages;
 mod protocol;
@@ -18,18 +19,22 @@ use std::time::Instant;
 use anyhow::Context as _;
 use axum::Router;
 use axum::routing::get;
-use axum::serve::{Listener, ListenerExt};
+use axum::serve::ListenerExt;
 use ppsp_wire::tracker::TrackerLimits;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use self::connections::ConnectionLimits;
 use self::metrics::Metrics;
 use self::rate_limit::RateLimiter;
 use crate::config::{Config, ServerConfig};
 use crate::service::Tracker;
 use crate::store::{AnyStore, MemoryStore};
 use crate::time::Timestamp;
+
+/// Time connections get, beyond the request timeout, to finish after a stop.
+const DRAIN_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What every request handler shares.
 struct App {
@@ -51,7 +56,7 @@ pub struct Server;
 pub struct ServerHandle {
     local_addr: SocketAddr,
     stop: watch::Sender<bool>,
-    task: JoinHandle<anyhow::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl ServerHandle {
@@ -63,7 +68,7 @@ impl ServerHandle {
     /// Stops accepting, lets requests in progress finish, and waits for the server to end.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
-        self.task.await.context("server task")?
+        self.task.await.context("server task")
     }
 }
 
@@ -105,13 +110,21 @@ impl Server {
             .with_state(Arc::clone(&app));
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(sweep(Arc::clone(&app), stopped.clone()));
+        let limits = ConnectionLimits {
+            header_timeout: app.server.header_timeout,
+            per_address: app.server.max_connections_per_address,
+            drain_timeout: app.server.request_timeout + DRAIN_MARGIN,
+        };
         let task = match tls {
-            Some(tls) => tokio::spawn(serve(tls::TlsListener::new(tcp, tls)?, router, stopped)),
+            Some(tls) => {
+                let tls = tls::TlsListener::new(tcp, tls)?;
+                tokio::spawn(connections::serve(tls, router, limits, stopped))
+            }
             None => {
                 let tcp = tcp.tap_io(|stream| {
                     let _ = stream.set_nodelay(true);
                 });
-                tokio::spawn(serve(tcp, router, stopped))
+                tokio::spawn(connections::serve(tcp, router, limits, stopped))
             }
         };
         let handle = ServerHandle {
@@ -121,18 +134,6 @@ impl Server {
         };
         Ok((local_addr, handle))
     }
-}
-
-/// Serves until told to stop; stopping closes idle connections and waits for busy ones.
-async fn serve<L>(listener: L, router: Router, stopped: watch::Receiver<bool>) -> anyhow::Result<()>
-where
-    L: Listener<Addr = SocketAddr>,
-{
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener.tap_io(|_| {}), service)
-        .with_graceful_shutdown(wait_for_stop(stopped))
-        .await
-        .context("serve")
 }
 
 async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {

@@ -196,10 +196,17 @@ fn status_of(response: &TrackerResponse) -> StatusCode {
 
 fn reply(status: StatusCode, encoding: TrackerEncoding, response: &TrackerResponse) -> Response {
     let body = encoding.encode_response(response);
-    (
+    let mut reply = (
         status,
         [(header::CONTENT_TYPE, encoding.media_type())],
         body,
     )
-        .into_response()
+        .into_response();
+    // The rest of a body that was too slow or too large is not worth reading: close.
+    if status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::PAYLOAD_TOO_LARGE {
+        reply
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    reply
 }

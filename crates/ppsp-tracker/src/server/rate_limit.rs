@@ -53,7 +53,7 @@ impl RateLimiter {
         if self.per_second <= 0.0 || !self.per_second.is_finite() {
             return true;
         }
-        let key = bucket_key(ip);
+        let key = client_key(ip);
         let mut table = self
             .table
             .lock()
@@ -98,7 +98,7 @@ impl RateLimiter {
 }
 
 /// The key of a client: its IPv4 address, or its IPv6 /64.
-fn bucket_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

@@ -6,7 +6,7 @@ use ppsp_wire::tracker::TrackerPeerId;
 
 #[cfg(feature = "redis")]
 use super::RedisStore;
-use super::{Bounds, Change, Counts, MemoryStore, Store, StoreError};
+use super::{Bounds, Change, Counts, MemoryStore, Store, StoreError, SwarmSummary};
 use crate::registry::{PeerCard, PeerRecord};
 use crate::time::Timestamp;
 
@@ -56,5 +56,9 @@ impl Store for AnyStore {
 
     async fn counts(&self) -> Result<Counts, StoreError> {
         dispatch!(self, store => store.counts())
+    }
+
+    async fn swarms(&self, max: usize) -> Result<Vec<SwarmSummary>, StoreError> {
+        dispatch!(self, store => store.swarms(max))
     }
 }

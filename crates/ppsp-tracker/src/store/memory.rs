@@ -6,16 +6,18 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ppsp_wire::ids::SwarmId;
-use ppsp_wire::tracker::TrackerPeerId;
+use ppsp_wire::tracker::{PeerMode, TrackerPeerId};
 
-use super::{Bounds, Change, Counts, Store, StoreError};
+use super::{Bounds, Change, Counts, Store, StoreError, SwarmSummary};
 use crate::registry::{PeerCard, PeerRecord};
 use crate::time::Timestamp;
 
-/// One swarm member: its card (shared by all its swarms) and when it was last seen.
+/// One swarm member: its card (shared by all its swarms), its mode in this swarm and when it
+/// was last seen.
 #[derive(Debug, Clone)]
 struct Member {
     card: Arc<PeerCard>,
+    mode: PeerMode,
     last_seen: Timestamp,
 }
 
@@ -106,6 +108,7 @@ impl MemoryState {
                     .or_default()
                     .upsert(Member {
                         card: Arc::clone(&card),
+                        mode: membership.mode,
                         last_seen: record.last_seen,
                     });
             }
@@ -124,13 +127,16 @@ impl MemoryState {
         }
         let mut new_swarms = 0;
         for swarm_id in change.joined {
-            match self.swarms.get(swarm_id) {
-                Some(swarm) if swarm.contains(change.peer_id) => {}
-                Some(swarm) if swarm.members.len() >= bounds.max_peers_per_swarm => {
-                    return Err(StoreError::SwarmFull(swarm_id.clone()));
-                }
-                Some(_) => {}
-                None => new_swarms += 1,
+            let swarm = self.swarms.get(swarm_id);
+            if swarm.is_some_and(|s| s.contains(change.peer_id)) {
+                continue;
+            }
+            // A new swarm counts as empty: a bound of 0 refuses it too, as in Redis.
+            if swarm.map_or(0, |s| s.members.len()) >= bounds.max_peers_per_swarm {
+                return Err(StoreError::SwarmFull(swarm_id.clone()));
+            }
+            if swarm.is_none() {
+                new_swarms += 1;
             }
         }
         if new_swarms > 0 && self.swarms.len() + new_swarms > bounds.max_swarms {
@@ -195,6 +201,35 @@ impl MemoryState {
         stale.len()
     }
 
+    /// Up to `max` swarms, the largest first (ties by swarm ID), with their seeders and
+    /// leechers.
+    pub fn swarms(&self, max: usize) -> Vec<SwarmSummary> {
+        let mut all: Vec<SwarmSummary> = self
+            .swarms
+            .iter()
+            .map(|(swarm_id, swarm)| {
+                let seeders = swarm
+                    .members
+                    .iter()
+                    .filter(|m| m.mode == PeerMode::Seeder)
+                    .count() as u64;
+                SwarmSummary {
+                    swarm_id: swarm_id.clone(),
+                    seeders,
+                    leechers: swarm.members.len() as u64 - seeders,
+                }
+            })
+            .collect();
+        all.sort_by(SwarmSummary::largest_first);
+        all.truncate(max);
+        all
+    }
+
+    /// Every registered peer's record, fresh or not, in no particular order.
+    pub fn records(&self) -> impl Iterator<Item = &PeerRecord> {
+        self.peers.values()
+    }
+
     /// How many swarms and peers are held.
     pub fn counts(&self) -> Counts {
         Counts {
@@ -212,6 +247,11 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Runs `read` on the state (for inspection: tests, the fuzz target's invariant checks).
+    pub fn read<T>(&self, read: impl FnOnce(&MemoryState) -> T) -> T {
+        read(&self.lock())
     }
 
     fn lock(&self) -> MutexGuard<'_, MemoryState> {
@@ -248,5 +288,9 @@ impl Store for MemoryStore {
 
     async fn counts(&self) -> Result<Counts, StoreError> {
         Ok(self.lock().counts())
+    }
+
+    async fn swarms(&self, max: usize) -> Result<Vec<SwarmSummary>, StoreError> {
+        Ok(self.lock().swarms(max))
     }
 }

@@ -6,7 +6,8 @@
 //!   [`Bounds`] inside the same atomic step;
 //! - [`Store::candidates`] returns only members seen at or after `fresh_since` (the track
 //!   timer), a random sample when there are more than `pool`;
-//! - [`Store::expire`] removes peers not seen since a time, from every swarm they are in.
+//! - [`Store::expire`] removes peers not seen since a time, from every swarm they are in;
+//! - [`Store::swarms`] lists swarms with their seeders and leechers, for the statistics page.
 
 mod any;
 mod memory;
@@ -71,6 +72,31 @@ pub struct Counts {
     pub peers: u64,
 }
 
+/// One swarm as the statistics page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwarmSummary {
+    /// The swarm.
+    pub swarm_id: SwarmId,
+    /// Members in it as SEEDER.
+    pub seeders: u64,
+    /// Members in it as LEECH.
+    pub leechers: u64,
+}
+
+impl SwarmSummary {
+    /// Members of the swarm.
+    pub fn members(&self) -> u64 {
+        self.seeders + self.leechers
+    }
+
+    /// The page's order: most members first, ties by swarm ID, so every store lists alike.
+    pub fn largest_first(a: &Self, b: &Self) -> std::cmp::Ordering {
+        b.members()
+            .cmp(&a.members())
+            .then_with(|| a.swarm_id.as_bytes().cmp(b.swarm_id.as_bytes()))
+    }
+}
+
 /// Why a store did not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -124,4 +150,12 @@ pub trait Store: Send + Sync {
 
     /// How many swarms and peers are stored.
     fn counts(&self) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+
+    /// Up to `max` swarms with their seeders and leechers, the largest first: all of them when
+    /// there are no more than `max`; beyond that the largest (memory) or a random sample
+    /// (Redis, which cannot rank every swarm cheaply).
+    fn swarms(
+        &self,
+        max: usize,
+    ) -> impl Future<Output = Result<Vec<SwarmSummary>, StoreError>> + Send;
 }

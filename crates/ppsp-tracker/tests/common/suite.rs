@@ -160,6 +160,85 @@ macro_rules! ppsp_tracker_tests_suite {
         }
 
         #[tokio::test]
+        async fn a_leech_cannot_switch_into_a_swarm_it_seeds() {
+            // Found by the tracker_registry fuzz target: the peer ended up in one swarm twice.
+            let Some((t, _guard)) = tracker(RegistryConfig::default()).await else {
+                return;
+            };
+            let first = connect(
+                "p",
+                "1",
+                vec![
+                    action("1111", Action::Join, PeerMode::Leech),
+                    action("2222", Action::Join, PeerMode::Seeder),
+                ],
+                None,
+            );
+            assert_eq!(error(&ask(&t, at(0), source(1), first).await), None);
+            let switch = connect(
+                "p",
+                "2",
+                vec![
+                    action("1111", Action::Leave, PeerMode::Leech),
+                    action("2222", Action::Join, PeerMode::Leech),
+                ],
+                None,
+            );
+            let answer = ask(&t, at(1), source(1), switch).await;
+            assert_eq!(error(&answer), Some(ErrorCode::ForbiddenAction));
+            ask(&t, at(1), source(2), join("q", "2222", PeerMode::Leech)).await;
+            let view = ask(&t, at(2), source(2), find("q", "2222", Some(count(10)))).await;
+            assert_eq!(listed(&view, 0), ["p"], "p is still in 2222 once");
+            let view = ask(&t, at(2), source(1), find("p", "1111", None)).await;
+            assert_eq!(error(&view), None, "the refused switch left p in 1111");
+        }
+
+        #[tokio::test]
+        async fn swarms_are_listed_largest_first_with_seeders_and_leechers() {
+            let Some((t, _guard)) = tracker(RegistryConfig::default()).await else {
+                return;
+            };
+            ask(&t, at(0), source(1), join("s1", "1111", PeerMode::Seeder)).await;
+            ask(&t, at(0), source(2), join("s2", "2222", PeerMode::Seeder)).await;
+            ask(&t, at(0), source(3), join("l1", "2222", PeerMode::Leech)).await;
+            ask(&t, at(0), source(4), join("l2", "2222", PeerMode::Leech)).await;
+            let listed = |swarms: Vec<ppsp_tracker::store::SwarmSummary>| {
+                swarms
+                    .iter()
+                    .map(|s| (s.swarm_id.to_string(), s.seeders, s.leechers))
+                    .collect::<Vec<_>>()
+            };
+            let all = t.store().swarms(10).await.unwrap();
+            assert_eq!(
+                listed(all),
+                [("2222".to_string(), 1, 2), ("1111".to_string(), 1, 0)]
+            );
+            assert_eq!(t.store().swarms(1).await.unwrap().len(), 1);
+            assert!(t.store().swarms(0).await.unwrap().is_empty());
+            let leave = connect(
+                "l1",
+                "2",
+                vec![action("2222", Action::Leave, PeerMode::Leech)],
+                None,
+            );
+            ask(&t, at(1), source(3), leave).await;
+            ask(
+                &t,
+                at(1),
+                source(1),
+                connect(
+                    "s1",
+                    "2",
+                    vec![action("1111", Action::Leave, PeerMode::Seeder)],
+                    None,
+                ),
+            )
+            .await;
+            let all = t.store().swarms(10).await.unwrap();
+            assert_eq!(listed(all), [("2222".to_string(), 1, 1)]);
+        }
+
+        #[tokio::test]
         async fn invalid_rows_of_the_connect_table_are_forbidden_and_change_nothing() {
             let Some((t, _guard)) = tracker(RegistryConfig::default()).await else {
                 return;
@@ -488,6 +567,23 @@ macro_rules! ppsp_tracker_tests_suite {
             )
             .await;
             assert_eq!(error(&again), None);
+        }
+
+        #[tokio::test]
+        async fn a_peer_exactly_one_track_timer_old_is_neither_registered_nor_listed() {
+            let Some((t, _guard)) = tracker(RegistryConfig::default()).await else {
+                return;
+            };
+            ask(&t, at(0), source(1), join("old", "1111", PeerMode::Seeder)).await;
+            // One millisecond short of the timer: still listed.
+            let almost = at(120).saturating_sub(std::time::Duration::from_millis(1));
+            let answer = ask(&t, almost, source(2), join("a", "1111", PeerMode::Leech)).await;
+            assert_eq!(listed(&answer, 0), ["old"]);
+            // Exactly at the timer: "old" is unregistered for itself, so not listed to others.
+            let answer = ask(&t, at(120), source(3), join("b", "1111", PeerMode::Leech)).await;
+            assert_eq!(listed(&answer, 0), ["a"]);
+            let own = ask(&t, at(120), source(1), find("old", "1111", None)).await;
+            assert_eq!(error(&own), Some(ErrorCode::ForbiddenAction));
         }
 
         #[tokio::test]

@@ -6,14 +6,15 @@
 mod codec;
 mod scripts;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ppsp_wire::ids::SwarmId;
-use ppsp_wire::tracker::TrackerPeerId;
+use ppsp_wire::tracker::{PeerMode, TrackerPeerId};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 
-use super::{Bounds, Change, Counts, Store, StoreError};
+use super::{Bounds, Change, Counts, Store, StoreError, SwarmSummary};
 use crate::registry::{PeerCard, PeerRecord};
 use crate::time::Timestamp;
 
@@ -29,9 +30,15 @@ pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
     ttl: Duration,
+    scripts: Arc<Scripts>,
+}
+
+/// The store's Lua scripts (shared by clones; behind an `Arc` to keep the store small).
+struct Scripts {
     commit: Script,
     candidates: Script,
     expire: Script,
+    swarms: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -65,9 +72,12 @@ impl RedisStore {
             ttl: track_timer
                 .saturating_mul(TTL_TRACK_TIMERS)
                 .max(Duration::from_secs(1)),
-            commit: Script::new(&scripts::commit()),
-            candidates: Script::new(scripts::CANDIDATES),
-            expire: Script::new(&scripts::expire()),
+            scripts: Arc::new(Scripts {
+                commit: Script::new(&scripts::commit()),
+                candidates: Script::new(scripts::CANDIDATES),
+                expire: Script::new(&scripts::expire()),
+                swarms: Script::new(scripts::SWARMS),
+            }),
         })
     }
 }
@@ -93,16 +103,22 @@ impl Store for RedisStore {
 
     async fn commit(&self, change: Change<'_>, bounds: Bounds) -> Result<(), StoreError> {
         let hex = |ids: &[SwarmId]| ids.iter().map(SwarmId::to_hex).collect::<Vec<_>>();
-        let (record, card, last_seen, swarms) = match change.record {
+        let (record, card, last_seen, swarms, seeding) = match change.record {
             Some(record) => (
                 codec::encode_record(record),
                 codec::encode_card(&record.card),
                 record.last_seen.as_unix_millis(),
                 record.swarms.iter().map(|m| m.swarm_id.to_hex()).collect(),
+                record
+                    .swarms
+                    .iter()
+                    .filter(|m| m.mode == PeerMode::Seeder)
+                    .map(|m| m.swarm_id.to_hex())
+                    .collect(),
             ),
-            None => (String::new(), String::new(), 0, vec![]),
+            None => (String::new(), String::new(), 0, vec![], vec![]),
         };
-        let mut invocation = self.commit.prepare_invoke();
+        let mut invocation = self.scripts.commit.prepare_invoke();
         invocation
             .arg(&self.prefix)
             .arg(change.peer_id.as_str())
@@ -116,6 +132,7 @@ impl Store for RedisStore {
         push_list(&mut invocation, &hex(change.left));
         push_list(&mut invocation, &hex(change.joined));
         push_list(&mut invocation, &swarms);
+        push_list(&mut invocation, &seeding);
         let reply: Vec<String> = invocation
             .invoke_async(&mut self.connection.clone())
             .await
@@ -147,6 +164,7 @@ impl Store for RedisStore {
         seed: u64,
     ) -> Result<Vec<PeerCard>, StoreError> {
         let cards: Vec<Option<String>> = self
+            .scripts
             .candidates
             .prepare_invoke()
             .arg(&self.prefix)
@@ -166,7 +184,8 @@ impl Store for RedisStore {
     }
 
     async fn expire(&self, before: Timestamp, max: usize) -> Result<usize, StoreError> {
-        self.expire
+        self.scripts
+            .expire
             .prepare_invoke()
             .arg(&self.prefix)
             .arg(before.as_unix_millis())
@@ -184,5 +203,42 @@ impl Store for RedisStore {
             .await
             .map_err(backend)?;
         Ok(Counts { swarms, peers })
+    }
+
+    async fn swarms(&self, max: usize) -> Result<Vec<SwarmSummary>, StoreError> {
+        let flat: Vec<String> = self
+            .scripts
+            .swarms
+            .prepare_invoke()
+            .arg(&self.prefix)
+            .arg(max)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(backend)?;
+        let mut summaries = flat
+            .chunks(3)
+            .map(|row| match row {
+                [swarm, members, seeders] => {
+                    let number = |text: &str| {
+                        text.parse::<u64>()
+                            .map_err(|_| StoreError::Backend(format!("bad count {text:?}")))
+                    };
+                    let swarm_id = swarm
+                        .parse::<SwarmId>()
+                        .map_err(|_| StoreError::Backend(format!("bad swarm {swarm:?}")))?;
+                    let (members, seeders) = (number(members)?, number(seeders)?);
+                    Ok(SwarmSummary {
+                        swarm_id,
+                        seeders,
+                        leechers: members.saturating_sub(seeders),
+                    })
+                }
+                other => Err(StoreError::Backend(format!(
+                    "unexpected swarms reply {other:?}"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        summaries.sort_by(SwarmSummary::largest_first);
+        Ok(summaries)
     }
 }

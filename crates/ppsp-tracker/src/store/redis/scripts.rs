@@ -6,7 +6,8 @@
 //! - `P peer:ID`: the peer's record (JSON);
 //! - `P m:ID`: set of the swarms the peer is in (read by the sweep without parsing JSON);
 //! - `P s:SWARM`: sorted set, member → last seen (ms): fresh members are its top ranks;
-//! - `P c:SWARM`: hash, member → card (JSON), what peer lists are made of.
+//! - `P c:SWARM`: hash, member → card (JSON), what peer lists are made of;
+//! - `P sd:SWARM`: set of the members that are SEEDER in the swarm (for the statistics page).
 //!
 //! Per-peer and per-swarm keys carry a backstop TTL (a multiple of the track timer) renewed by
 //! every commit, so state left by trackers that all stopped still disappears; the sweep, not
@@ -18,16 +19,17 @@ local function leave(p, s, id)
   local z = p .. 's:' .. s
   redis.call('ZREM', z, id)
   redis.call('HDEL', p .. 'c:' .. s, id)
+  redis.call('SREM', p .. 'sd:' .. s, id)
   if redis.call('ZCARD', z) == 0 then
     redis.call('SREM', p .. 'swarms', s)
-    redis.call('DEL', z, p .. 'c:' .. s)
+    redis.call('DEL', z, p .. 'c:' .. s, p .. 'sd:' .. s)
   end
 end
 ";
 
 /// ARGV: prefix, peer ID, record JSON ("" to de-register), card JSON, last seen (ms), TTL (ms),
-/// max peers per swarm, max swarms, max peers, then three counted lists: left, joined, and the
-/// record's swarms. Returns `{'ok'}`, `{'peers'}`, `{'swarms'}` or `{'swarm', SWARM}`.
+/// max peers per swarm, max swarms, max peers, then four counted lists: left, joined, the
+/// record's swarms, and those of them it seeds. Returns `{'ok'}`, `{'peers'}`, `{'swarms'}` or `{'swarm', SWARM}`.
 const COMMIT: &str = r"
 local p, id, rec, card, now, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local max_pps, max_sw, max_peers = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
@@ -38,7 +40,7 @@ local function list()
   i = i + n + 1
   return out
 end
-local left, joined, swarms = list(), list(), list()
+local left, joined, swarms, seeding = list(), list(), list(), list()
 local mkey = p .. 'm:' .. id
 if rec ~= '' then
   if not redis.call('ZSCORE', p .. 'peers', id) and redis.call('ZCARD', p .. 'peers') >= max_peers then
@@ -57,8 +59,9 @@ if rec ~= '' then
     return {'swarms'}
   end
 end
-local keep = {}
+local keep, seeds = {}, {}
 for _, s in ipairs(swarms) do keep[s] = true end
+for _, s in ipairs(seeding) do seeds[s] = true end
 local gone = redis.call('SMEMBERS', mkey)
 for _, s in ipairs(left) do table.insert(gone, s) end
 for _, s in ipairs(gone) do
@@ -74,6 +77,13 @@ for _, s in ipairs(swarms) do
   local z, c = p .. 's:' .. s, p .. 'c:' .. s
   redis.call('ZADD', z, now, id)
   redis.call('HSET', c, id, card)
+  local sd = p .. 'sd:' .. s
+  if seeds[s] then
+    redis.call('SADD', sd, id)
+    redis.call('PEXPIRE', sd, ttl)
+  else
+    redis.call('SREM', sd, id)
+  end
   redis.call('PEXPIRE', z, ttl)
   redis.call('PEXPIRE', c, ttl)
   redis.call('SADD', p .. 'swarms', s)
@@ -122,6 +132,20 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', p .. 'peers', id)
 end
 return #ids
+";
+
+/// ARGV: prefix, max. Up to `max` swarms picked at random (all when there are fewer), each as
+/// three strings: swarm (hex), members, seeders.
+pub(super) const SWARMS: &str = r"
+local p, max = ARGV[1], tonumber(ARGV[2])
+local out = {}
+if max == 0 then return out end
+for _, s in ipairs(redis.call('SRANDMEMBER', p .. 'swarms', max)) do
+  table.insert(out, s)
+  table.insert(out, tostring(redis.call('ZCARD', p .. 's:' .. s)))
+  table.insert(out, tostring(redis.call('SCARD', p .. 'sd:' .. s)))
+end
+return out
 ";
 
 /// The commit script with its helper.
