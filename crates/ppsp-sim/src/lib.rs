@@ -20,6 +20,7 @@
 //! | module | job |
 //! | --- | --- |
 //! | `node` | the [`SimNode`] trait, [`NodeId`]s and their 198.18.0.0/15 addresses |
+//! | `engine` | `ppsp-core`'s `Endpoint` as a [`SimNode`], seeded from [`NodeContext`] |
 //! | `sim` | the [`Simulator`]: nodes, event queue, stepping, running, churn scheduling |
 //! | `network` | the [`Network`]: per-link configuration and state, upload queues, partitions |
 //! | `link` | one link: delay and jitter, reordering, duplication, MTU ([`LinkConfig`]) |
@@ -82,6 +83,7 @@
 
 mod churn;
 mod config;
+mod engine;
 mod error;
 mod link;
 mod loss;
