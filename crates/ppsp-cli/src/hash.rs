@@ -50,7 +50,7 @@ pub(crate) fn run(args: &HashArgs) -> Result<()> {
 }
 
 /// The chunk size as given, checked to be 1 to [`MAX_CHUNK_SIZE`].
-fn parse_chunk_size(text: &str) -> Result<u32> {
+pub(crate) fn parse_chunk_size(text: &str) -> Result<u32> {
     match text.parse::<u64>() {
         Ok(size) if (1..=u64::from(MAX_CHUNK_SIZE)).contains(&size) => Ok(size as u32),
         _ => bail!("chunk size must be a number of bytes from 1 to {MAX_CHUNK_SIZE}, not {text:?}"),

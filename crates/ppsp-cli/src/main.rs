@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod get;
 mod hash;
+mod node_run;
+mod seed;
 mod tracker;
 
 /// PPSP, the IETF peer-to-peer streaming system: tracker, source, peers and tools.
@@ -22,6 +25,10 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Hash a file as a seeder would; print its swarm ID and metadata.
     Hash(hash::HashArgs),
+    /// Serve a file to a swarm (RFC 7574 over UDP); print its swarm URI, run until Ctrl-C.
+    Seed(seed::SeedArgs),
+    /// Download a swarm's content into a file (resumable); exit once it is verified.
+    Get(get::GetArgs),
     /// Run a PPSP tracker (RFC 7846, JSON and XML over HTTP(S)) until Ctrl-C.
     Tracker(tracker::TrackerArgs),
 }
@@ -35,6 +42,8 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Hash(args) => hash::run(&args),
         Command::Tracker(args) => tracker::run(&args),
+        Command::Seed(args) => seed::run(&args),
+        Command::Get(args) => get::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

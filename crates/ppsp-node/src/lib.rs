@@ -4,6 +4,13 @@
 //!
 //! * [`storage`]: where chunks live on disk — seeding a file in place, downloading into a
 //!   file that survives crashes, and the bounded buffer of a live stream.
+//! * [`signalling`]: the XML peer protocol over HTTP (server, client, PULL and Hybrid flows)
+//!   and the `http` chunk transport.
+//! * [`node`]: the UDP node — one socket, many swarms — driving the PPSPP engine.
+//! * [`tracking`]: keeping a node's swarm registered with a tracker (RFC 7846).
 #![forbid(unsafe_code)]
 
+pub mod node;
+pub mod signalling;
 pub mod storage;
+pub mod tracking;

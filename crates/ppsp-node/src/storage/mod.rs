@@ -7,7 +7,8 @@
 //!   [`Download::Partial`] or already [`Download::Complete`].
 //! * [`LiveWindow`] keeps the newest chunks of a live stream, bounded by the discard window.
 //!
-//! [`SeedFile`] and [`LiveWindow`] are the engine's `ChunkStore`s.
+//! All three are the engine's `ChunkStore`s; [`SharedDownload`] shares a download between
+//! the engine and the driver, and [`DownloadFile::swarm_content`] resumes it in the engine.
 //!
 //! Memory stays bounded whatever the content size: files are read in 1 MiB blocks, and a
 //! seeded file's hash tree goes to an unlinked temporary file when it exceeds
@@ -26,6 +27,7 @@ mod seed;
 mod tree;
 
 pub use download::{BATCH_BYTES, BATCH_CHUNKS, Download, DownloadFile};
+pub use engine::SharedDownload;
 pub use error::StorageError;
 pub use live_window::LiveWindow;
 pub use seed::{SeedFile, SeedOptions};

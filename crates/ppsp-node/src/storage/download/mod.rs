@@ -51,9 +51,10 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use ppsp_core::engine::SwarmContent;
 use ppsp_core::merkle::{IntegrityError, MerkleVerifier, content_len};
 use ppsp_core::swarm::SwarmMetadata;
-use ppsp_core::{ChunkSet, Digest};
+use ppsp_core::{Bin, ChunkSet, Digest};
 
 use super::chunks::ChunkLayout;
 use super::fs::{durable_rename, remove_if_present, sync_parent, with_suffix};
@@ -261,6 +262,17 @@ impl DownloadFile {
         &mut self.verifier
     }
 
+    /// What to join the swarm with in the engine
+    /// ([`SwarmConfig::content`](ppsp_core::engine::SwarmConfig)): the verified chunks and
+    /// a copy of the verifier that proved them, so that the engine announces them, never
+    /// requests them, and needs none of their hashes sent again.
+    pub fn swarm_content(&self) -> SwarmContent {
+        SwarmContent::Resume {
+            verified: self.verified.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+
     /// Whether every chunk is verified and stored.
     pub fn is_complete(&self) -> bool {
         self.chunk_count() == Some(self.verified.len())
@@ -304,6 +316,43 @@ impl DownloadFile {
         Ok(())
     }
 
+    /// [`DownloadFile::write_chunk`] for a chunk verified elsewhere (by the engine) against
+    /// the same swarm ID, with the hashes that proved it there: the peak hashes (possibly
+    /// none) and the chunk's sibling and uncle hashes up to a peak or the root. The store's
+    /// verifier takes from them only what it lacks on the chunk's way up, and still checks
+    /// the chunk itself, so nothing unproven is written or journaled.
+    pub fn write_proven_chunk(
+        &mut self,
+        index: u64,
+        data: &[u8],
+        peaks: &[(Bin, Digest)],
+        uncles: &[(Bin, Digest)],
+    ) -> Result<(), StorageError> {
+        if !self.verified.contains(index) {
+            let verifier = &mut self.verifier;
+            if !peaks.is_empty()
+                && peaks
+                    .iter()
+                    .any(|(bin, _)| verifier.verified_hash(*bin).is_none())
+            {
+                // Wrong peaks are refused here; the chunk then fails below with the reason.
+                let _ = verifier.add_peaks(peaks);
+            }
+            let mut node = Bin::chunk(index);
+            while let Some(at) = node.filter(|&bin| verifier.verified_hash(bin).is_none()) {
+                if let Some(sibling) = at.sibling()
+                    && verifier.verified_hash(sibling).is_none()
+                    && let Some((_, digest)) = uncles.iter().find(|(bin, _)| *bin == sibling)
+                {
+                    // A refused hash (conflicting) makes the chunk fail below.
+                    let _ = verifier.add_hash(sibling, *digest);
+                }
+                node = at.parent();
+            }
+        }
+        self.write_chunk(index, data)
+    }
+
     /// The bytes of chunk `index`, if verified and stored.
     pub fn read_chunk(&self, index: u64) -> Result<Option<Bytes>, StorageError> {
         if !self.verified.contains(index) {
@@ -324,6 +373,17 @@ impl DownloadFile {
     /// target's path. Never replaces an existing file: if one appeared meanwhile, this fails
     /// with [`StorageError::ExistingFile`] and the download stays as it was.
     pub fn finish(mut self) -> Result<PathBuf, StorageError> {
+        self.publish()
+    }
+
+    /// [`DownloadFile::finish`] without giving the download up: the content moves to the
+    /// target file and the sidecar goes, but chunks can still be read (the open file moved
+    /// with its name), so the engine goes on seeding from this store. Calling it again once
+    /// done returns the path and changes nothing.
+    pub fn publish(&mut self) -> Result<PathBuf, StorageError> {
+        if self.finished {
+            return Ok(self.paths.target.clone());
+        }
         let Some(length) = self.content_length.filter(|_| self.is_complete()) else {
             return Err(StorageError::Incomplete {
                 path: self.paths.target.clone(),
