@@ -16,6 +16,11 @@ use super::rtt::RttEstimator;
 use crate::availability::ChunkSet;
 use crate::chunk_range::ChunkRange;
 
+/// How long a peer may say nothing before it is [silent](Channel::is_silent).
+fn silence(config: &EndpointConfig) -> Duration {
+    config.keep_alive_interval.saturating_mul(2)
+}
+
 /// Where a channel is in the handshake (the states are ours; the RFC describes the rules).
 pub(crate) enum State {
     /// Initiator: datagram 1 sent, no reply yet. It is resent with backoff.
@@ -55,6 +60,9 @@ pub(crate) struct Channel {
     pub(crate) last_send: Instant,
     /// Datagrams sent since the last one received.
     pub(crate) sent_since_recv: u32,
+    /// Whether the peer fell silent ([`Channel::is_silent`]) and its requests and upload
+    /// slot were taken back; cleared by its next datagram.
+    pub(crate) silenced: bool,
 
     /// Chunks the peer has verified: its HAVEs and ACKs.
     pub(crate) peer_have: ChunkSet,
@@ -62,6 +70,10 @@ pub(crate) struct Channel {
     pub(crate) have_at_handshake: u64,
     /// Whether our whole map is still to be announced (the channel just opened).
     pub(crate) map_pending: bool,
+    /// Chunks verified but not yet announced to the peer, and when they must be at the
+    /// latest: HAVEs are batched (see `Swarm::flush_haves`).
+    pub(crate) unannounced: ChunkSet,
+    pub(crate) have_due: Option<Instant>,
 
     // Downloading from the peer.
     /// Whether the peer choked us: no new REQUESTs until it unchokes (section 3.8).
@@ -73,6 +85,9 @@ pub(crate) struct Channel {
     /// How many requests may be outstanding: grows with timely deliveries, halves on timeouts.
     pub(crate) depth: usize,
     pub(crate) rtt: RttEstimator,
+    /// The swarm's pick epoch at which the picker found nothing to ask this peer for: not
+    /// tried again until the epoch moves on or the peer's map grows.
+    pub(crate) pick_idle: Option<u64>,
     /// Whether we sent PEX_REQ (PEX_RES is accepted only then).
     pub(crate) pex_asked: bool,
     /// PEX_RES addresses taken from this peer.
@@ -117,14 +132,18 @@ impl Channel {
             last_recv: now,
             last_send: now,
             sent_since_recv: 0,
+            silenced: false,
             peer_have: ChunkSet::new(),
             have_at_handshake: 0,
             map_pending: false,
+            unannounced: ChunkSet::new(),
+            have_due: None,
             choked_by_peer: false,
             requested: BTreeMap::new(),
             avoid: BTreeMap::new(),
             depth: config.request_pipeline.clamp(1, 8),
             rtt: RttEstimator::new(),
+            pick_idle: None,
             pex_asked: false,
             pex_received: 0,
             choking: false,
@@ -175,6 +194,20 @@ impl Channel {
     pub(crate) fn on_receive(&mut self, now: Instant) {
         self.last_recv = now;
         self.sent_since_recv = 0;
+        self.silenced = false;
+    }
+
+    /// Whether the peer has been silent for two keep-alive intervals: a live peer sends at
+    /// least a keep-alive per interval (section 8.14), so one lost keep-alive is forgiven.
+    /// Such a peer keeps its channel until the dead-peer rule closes it, but neither an
+    /// upload slot nor requests.
+    pub(crate) fn is_silent(&self, now: Instant, config: &EndpointConfig) -> bool {
+        self.is_open() && now.saturating_duration_since(self.last_recv) >= silence(config)
+    }
+
+    /// When the peer will count as silent, if that is still to be handled.
+    pub(crate) fn silence_deadline(&self, config: &EndpointConfig) -> Option<Instant> {
+        (self.is_open() && !self.silenced).then(|| self.last_recv + silence(config))
     }
 
     /// Notes a datagram sent on the channel.

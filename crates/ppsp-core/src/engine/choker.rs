@@ -5,7 +5,9 @@
 //! take the most from it), plus one optimistic slot given at random and moved every
 //! [`EndpointConfig::optimistic_unchoke_interval`](super::EndpointConfig) so newcomers get
 //! a chance. Slots are re-assigned every `choke_interval`; a change is announced with CHOKE
-//! or UNCHOKE, and either way the peer's queued requests are dropped (section 3.8).
+//! or UNCHOKE, and either way the peer's queued requests are dropped (section 3.8). A slot
+//! that frees up between rounds (its peer left, completed or fell silent) goes at once to
+//! the best-reciprocating peer waiting, rather than idling until the next round.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -39,12 +41,46 @@ impl Choker {
     }
 
     /// Whether a newly opened channel may start unchoked: a slot is free.
-    pub(crate) fn admit(&self, channels: &BTreeMap<ChannelId, Channel>, slots: usize) -> bool {
-        channels
+    pub(crate) fn admit(
+        &self,
+        io: &Io<'_>,
+        channels: &BTreeMap<ChannelId, Channel>,
+        chunk_count: Option<u64>,
+    ) -> bool {
+        let holding = channels
             .values()
-            .filter(|c| c.is_open() && !c.choking)
-            .count()
-            < slots
+            .filter(|c| holds_slot(c, io, chunk_count))
+            .count();
+        holding < io.config.upload_slots
+    }
+
+    /// Gives free upload slots to waiting interested peers, best reciprocating first (by
+    /// the same score as a round), so a slot freed between rounds does not idle.
+    pub(crate) fn fill(
+        &mut self,
+        io: &mut Io<'_>,
+        channels: &mut BTreeMap<ChannelId, Channel>,
+        seeding: bool,
+        chunk_count: Option<u64>,
+    ) {
+        let holding = channels
+            .values()
+            .filter(|c| holds_slot(c, io, chunk_count))
+            .count();
+        let mut free = io.config.upload_slots.saturating_sub(holding);
+        while free > 0 {
+            let best = channels
+                .iter_mut()
+                .filter(|(_, c)| c.choking && wants_slot(c, io, chunk_count))
+                .max_by_key(|(id, c)| (score(c, seeding), std::cmp::Reverse(**id)));
+            let Some((_, channel)) = best else {
+                return;
+            };
+            channel.choking = false;
+            channel.clear_queue();
+            channel.send(Message::Unchoke);
+            free -= 1;
+        }
     }
 
     /// Re-assigns the upload slots if a round is due.
@@ -60,18 +96,11 @@ impl Choker {
         }
         self.next_round = io.now + io.config.choke_interval;
         let slots = io.config.upload_slots;
-        // Interested peers: open, and not already holding everything.
+        // Interested peers: open, not silent, and not already holding everything.
         let mut ranked: Vec<(u64, ChannelId)> = channels
             .iter()
-            .filter(|(_, c)| c.is_open() && !c.is_seeder(chunk_count))
-            .map(|(id, c)| {
-                let score = if seeding {
-                    c.bytes_to_peer
-                } else {
-                    c.bytes_from_peer
-                };
-                (score, *id)
-            })
+            .filter(|(_, c)| wants_slot(c, io, chunk_count))
+            .map(|(id, c)| (score(c, seeding), *id))
             .collect();
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let regular = slots.saturating_sub(1);
@@ -113,5 +142,25 @@ impl Choker {
             channel.bytes_from_peer /= 2;
             channel.bytes_to_peer /= 2;
         }
+    }
+}
+
+/// A peer that may hold an upload slot: open, still downloading, and not silent.
+fn wants_slot(channel: &Channel, io: &Io<'_>, chunk_count: Option<u64>) -> bool {
+    channel.is_open() && !channel.is_seeder(chunk_count) && !channel.is_silent(io.now, io.config)
+}
+
+/// Whether the peer occupies an upload slot now.
+fn holds_slot(channel: &Channel, io: &Io<'_>, chunk_count: Option<u64>) -> bool {
+    !channel.choking && wants_slot(channel, io, chunk_count)
+}
+
+/// Reciprocation: bytes the peer sent us, or, when seeding (nothing comes back), bytes it
+/// took from us.
+fn score(channel: &Channel, seeding: bool) -> u64 {
+    if seeding {
+        channel.bytes_to_peer
+    } else {
+        channel.bytes_from_peer
     }
 }

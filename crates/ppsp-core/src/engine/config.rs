@@ -53,6 +53,10 @@ pub struct EndpointConfig {
     pub pex_window: Duration,
     /// Most addresses in one PEX answer, and most accepted from one.
     pub max_pex_peers: usize,
+    /// Longest a newly verified chunk waits to be announced to a peer (HAVE) when nothing
+    /// else is sent to it: HAVEs are batched into few datagrams rather than one per chunk
+    /// and peer. Live streams announce at once.
+    pub have_delay: Duration,
     /// Chunks after the playhead fetched strictly in order when streaming on demand.
     pub playhead_window: u64,
     /// Channels per swarm up to which the engine connects by itself to peers learned by
@@ -90,6 +94,7 @@ impl Default for EndpointConfig {
             pex: true,
             pex_window: Duration::from_secs(60),
             max_pex_peers: 32,
+            have_delay: Duration::from_millis(25),
             playhead_window: 32,
             max_peers_per_swarm: 40,
         }

@@ -311,6 +311,8 @@ impl Endpoint {
             return Err(EngineError::UnknownSwarm(swarm_id.clone()));
         };
         swarm.picker.set_playhead(chunk);
+        // Channels that had nothing to offer may have the new window.
+        swarm.pick_epoch = swarm.pick_epoch.wrapping_add(1);
         with_swarm!(self, now, swarm, |s, io| s.pump(&mut io));
         Ok(())
     }
@@ -452,6 +454,10 @@ impl Endpoint {
             let mut sink = io.sink();
             sink.send(&mut channel, reply);
             s.stats.bytes_up += sink.bytes;
+            channel
+                .peer_have
+                .runs()
+                .for_each(|run| s.picker.peer_gained(run));
             s.channels.insert(local, channel);
         });
         self.routes.insert(local, swarm_id);

@@ -8,16 +8,45 @@ use ppsp_wire::ppspp::{ChunkSpec, Message};
 
 use super::channel::Channel;
 use super::event::{BanReason, Event};
+use super::picker::rarity::gaps;
 use super::picker::{PickContext, coalesce};
 use super::swarm::{Flow, Io, Swarm};
 use super::{ChunkProof, EndpointConfig};
+use crate::chunk_range::ChunkRange;
 use crate::merkle::{IntegrityError, content_len};
 
 impl Channel {
-    /// When the oldest request to this peer times out.
+    /// When the oldest request to this peer times out: after the backed-off timeout, or
+    /// after the plain one if the peer has sent nothing at all meanwhile ([`Channel::mute`]).
     pub(crate) fn request_deadline(&self, config: &EndpointConfig) -> Option<Instant> {
-        let oldest = self.requested.values().min()?;
-        Some(*oldest + self.request_timeout(config))
+        let oldest = *self.requested.values().min()?;
+        let mute = oldest.max(self.last_recv) + self.mute_timeout(config);
+        Some((oldest + self.request_timeout(config)).min(mute))
+    }
+
+    /// How long a peer may send nothing at all while requests to it are pending before
+    /// they time out regardless of backoff: the un-backed-off request timeout. Backoff is
+    /// meant for a slow peer, which still delivers now and then; one that says nothing may
+    /// be gone, and its requests (and the peers that could serve them instead, since a
+    /// requested chunk is not asked elsewhere) would otherwise wait for seconds.
+    fn mute_timeout(&self, config: &EndpointConfig) -> Duration {
+        self.rtt
+            .base_timeout(config.min_request_timeout, config.max_request_timeout)
+    }
+
+    /// Whether a request made at `asked` is unanswered past its timeout at `now`.
+    fn overdue(&self, asked: Instant, now: Instant, config: &EndpointConfig) -> bool {
+        let waited = now.saturating_duration_since(asked);
+        let mute = self.mute_timeout(config);
+        waited >= self.request_timeout(config)
+            || (waited >= mute && now.saturating_duration_since(self.last_recv) >= mute)
+    }
+
+    /// Requests this peer may have outstanding: its depth, or a single probe while its
+    /// last request went unanswered (it may be gone; a chunk waiting at it counts as
+    /// requested once, so the end game can still ask another peer for it).
+    pub(crate) fn pipeline(&self) -> usize {
+        if self.rtt.backed_off() { 1 } else { self.depth }
     }
 
     pub(crate) fn request_timeout(&self, config: &EndpointConfig) -> Duration {
@@ -32,13 +61,23 @@ impl Swarm {
     pub(crate) fn on_have(&mut self, channel: &mut Channel, spec: ChunkSpec) -> Flow {
         match self.specs.range(spec, self.chunk_count()) {
             Ok(Some(range)) => {
-                channel.peer_have.insert_run(range);
+                self.peer_gained(channel, range);
                 channel.unqueue(range);
                 Flow::Continue
             }
             Ok(None) => Flow::Continue,
             Err(_) => Flow::Stop,
         }
+    }
+
+    /// The peer's map grew by `range` (a HAVE or an ACK): the picker counts the chunks new
+    /// to it, and the channel is worth a pick again.
+    pub(crate) fn peer_gained(&mut self, channel: &mut Channel, range: ChunkRange) {
+        for gap in gaps(&channel.peer_have, range) {
+            self.picker.peer_gained(gap);
+            channel.pick_idle = None;
+        }
+        channel.peer_have.insert_run(range);
     }
 
     /// A CHOKE: the peer will answer none of our requests (section 3.8); they go back to the
@@ -96,6 +135,7 @@ impl Swarm {
                         return Flow::Continue;
                     }
                     self.have.insert(chunk);
+                    self.picker.verified(chunk);
                     self.newly_verified.push(chunk);
                     self.stats.chunks_verified += 1;
                     io.events.push_back(Event::ChunkVerified {
@@ -173,8 +213,11 @@ impl Swarm {
         }
     }
 
-    /// Tops up the requests of every open, unchoked channel to its pipeline depth with
-    /// chunks chosen by the picker.
+    /// Tops up the requests of every open, unchoked, live channel with chunks chosen by the
+    /// picker, once its pipeline has room for a batch: picking per received datagram for
+    /// one free slot was most of a download's CPU time, and batches coalesce into fewer
+    /// REQUESTs. A channel that had nothing to offer is not asked again until its map grows
+    /// or a request is released somewhere ([`Swarm::pick_epoch`]).
     pub(crate) fn request_more(&mut self, io: &mut Io<'_>) {
         if self.live.is_some() {
             // Live streams have their own, deadline-aware picker.
@@ -185,16 +228,29 @@ impl Swarm {
             return;
         }
         let count = self.chunk_count();
+        self.picker.track(count, &self.have, self.channels.values());
         let best_srtt = self.best_srtt();
-        let ids: Vec<_> = self
-            .channels
-            .iter()
-            .filter(|(_, c)| c.is_open() && !c.choked_by_peer && c.requested.len() < c.depth)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
+        let epoch = self.pick_epoch;
+        let (now, config) = (io.now, io.config);
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        ids.extend(
+            self.channels
+                .iter()
+                .filter(|(_, c)| {
+                    c.is_open()
+                        && !c.choked_by_peer
+                        && !c.is_silent(now, config)
+                        && c.pick_idle != Some(epoch)
+                        && c.pipeline().saturating_sub(c.requested.len())
+                            >= pick_batch(c.pipeline())
+                })
+                .map(|(id, _)| *id),
+        );
+        let mut specs = Vec::new();
+        for id in &ids {
             let picks = {
-                let Some(channel) = self.channels.get(&id) else {
+                let Some(channel) = self.channels.get(id) else {
                     continue;
                 };
                 let cx = PickContext {
@@ -202,38 +258,40 @@ impl Swarm {
                     outstanding: &self.outstanding,
                     chunk_count: count,
                     last_first: self.content_length.is_none(),
-                    playhead_window: io.config.playhead_window,
-                    now: io.now,
+                    playhead_window: config.playhead_window,
+                    now,
                     best_srtt,
                 };
-                let want = channel.depth - channel.requested.len();
+                let want = channel.pipeline() - channel.requested.len();
                 self.picker
                     .pick(&cx, channel, self.channels.values(), want, io.rng)
             };
-            if picks.is_empty() {
-                continue;
-            }
-            let Some(channel) = self.channels.get_mut(&id) else {
+            let Some(channel) = self.channels.get_mut(id) else {
                 continue;
             };
+            if picks.is_empty() {
+                channel.pick_idle = Some(epoch);
+                continue;
+            }
             for &chunk in &picks {
-                channel.requested.insert(chunk, io.now);
+                channel.requested.insert(chunk, now);
                 *self.outstanding.entry(chunk).or_default() += 1;
             }
-            let mut specs = Vec::new();
+            specs.clear();
             for range in coalesce(&picks) {
                 self.specs.run_specs(range, &mut specs);
             }
-            for spec in specs {
-                channel.send(Message::Request { spec });
+            for spec in &specs {
+                channel.send(Message::Request { spec: *spec });
             }
         }
+        self.ids = ids;
     }
 
     /// Requests unanswered within the timeout are cancelled at this peer and put back in the
     /// pool, so the picker asks another peer (section 3.7: CANCEL when re-requesting
     /// elsewhere). The peer's timeout backs off and its pipeline halves: slow peers are
-    /// asked for less.
+    /// asked for less (see [`Channel::request_deadline`] for a peer that says nothing).
     pub(crate) fn expire_requests(&mut self, io: &mut Io<'_>, channel: &mut Channel) {
         let timeout = channel.request_timeout(io.config);
         let now = io.now;
@@ -241,7 +299,7 @@ impl Swarm {
         let expired: Vec<u64> = channel
             .requested
             .iter()
-            .filter(|&(_, &asked)| now.saturating_duration_since(asked) >= timeout)
+            .filter(|&(_, &asked)| channel.overdue(asked, now, io.config))
             .map(|(&chunk, _)| chunk)
             .collect();
         if expired.is_empty() {
@@ -263,4 +321,10 @@ impl Swarm {
         channel.rtt.on_timeout();
         channel.depth = (channel.depth / 2).max(1);
     }
+}
+
+/// Free pipeline slots worth a pick: a quarter of the pipeline, so REQUESTs go out in runs
+/// while the pipeline never drains below three quarters.
+fn pick_batch(depth: usize) -> usize {
+    (depth / 4).max(1)
 }

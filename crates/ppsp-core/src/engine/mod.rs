@@ -197,6 +197,6 @@ mod tests;
 pub use config::{EndpointConfig, SwarmConfig, SwarmContent};
 pub use endpoint::Endpoint;
 pub use event::{BanReason, CloseReason, EndpointStats, EngineError, Event, SwarmStats, Transmit};
-pub use inspect::{PeerLink, ProvenChunk};
+pub use inspect::{ImportError, PeerLink, ProvenChunk};
 pub use live::{LiveSettings, LiveStatus, live_metadata};
 pub use store::{ChunkProof, ChunkStore, MemoryStore, StoreError};

@@ -46,6 +46,11 @@ impl RttEstimator {
         self.backoff = 0;
     }
 
+    /// Whether a request timed out since the last delivery: the peer may be gone.
+    pub(crate) fn backed_off(&self) -> bool {
+        self.backoff > 0
+    }
+
     /// Doubles the timeout after a request went unanswered.
     pub(crate) fn on_timeout(&mut self) {
         self.backoff = (self.backoff + 1).min(Self::MAX_BACKOFF);
@@ -53,9 +58,14 @@ impl RttEstimator {
 
     /// `srtt + 4·rttvar`, backed off, within `min..=max`.
     pub(crate) fn timeout(&self, min: Duration, max: Duration) -> Duration {
+        (self.base_timeout(min, max) * (1 << self.backoff)).min(max)
+    }
+
+    /// `srtt + 4·rttvar` within `min..=max`, without backoff.
+    pub(crate) fn base_timeout(&self, min: Duration, max: Duration) -> Duration {
         let base = self
             .srtt
             .map_or(Self::INITIAL, |srtt| srtt + self.rttvar * 4);
-        (base.max(min) * (1 << self.backoff)).min(max)
+        base.max(min).min(max)
     }
 }

@@ -64,7 +64,7 @@ impl Swarm {
     ) -> Flow {
         match self.specs.range(spec, self.chunk_count()) {
             Ok(Some(range)) => {
-                channel.peer_have.insert_run(range);
+                self.peer_gained(channel, range);
                 channel.unqueue(range);
                 channel
                     .window

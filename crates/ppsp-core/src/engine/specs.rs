@@ -116,21 +116,44 @@ impl Specs {
     /// as HAVE and ACK require (section 3.2 and 3.3): the whole run with ranges, the largest
     /// aligned bin inside the run with bins.
     pub(crate) fn interval_spec(&self, have: &ChunkSet, chunk: u64) -> Option<ChunkSpec> {
-        let run = have.runs().find(|run| run.contains(chunk))?;
+        if !have.contains(chunk) {
+            return None;
+        }
+        // Whether every chunk of `range` is held: O(log runs), however fragmented `have`.
+        let held = |first: u64, last: u64| {
+            have.first_missing_from(first)
+                .is_none_or(|missing| missing > last)
+        };
         let range = match self.layout.cam() {
             ppsp_wire::ppspp::ChunkAddressing::Bins32
             | ppsp_wire::ppspp::ChunkAddressing::Bins64 => {
                 let mut bin = Bin::chunk(chunk)?;
                 while let Some(parent) = bin.parent() {
                     let wider = parent.chunks();
-                    if wider.first() < run.first() || wider.last() > run.last() {
+                    if !held(wider.first(), wider.last()) {
                         break;
                     }
                     bin = parent;
                 }
                 bin.chunks()
             }
-            _ => run,
+            _ => {
+                // The run around `chunk`: its end is the first gap after it, its start found
+                // by bisection over the chunks before it.
+                let last = have
+                    .first_missing_from(chunk)
+                    .map_or(ChunkRange::MAX_CHUNK, |missing| missing - 1);
+                let (mut lo, mut hi) = (0, chunk);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if held(mid, chunk) {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
+                    }
+                }
+                ChunkRange::new(lo, last)?
+            }
         };
         let mut specs = Vec::with_capacity(1);
         self.layout.range_to_specs(range, &mut specs).ok()?;

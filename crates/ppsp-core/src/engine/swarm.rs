@@ -103,9 +103,12 @@ pub(crate) struct Swarm {
     pub(crate) late_checked: Option<Instant>,
     /// Live streams only: join point, deadlines, discard window (see `live`).
     pub(crate) live: Option<Box<LiveState>>,
+    /// Bumped whenever a request is released: chunks may have become pickable again on
+    /// channels that had nothing to offer ([`Channel::pick_idle`]).
+    pub(crate) pick_epoch: u64,
     /// Reused buffers.
     hashes: Vec<(Bin, Digest)>,
-    ids: Vec<ChannelId>,
+    pub(crate) ids: Vec<ChannelId>,
 }
 
 impl Swarm {
@@ -146,6 +149,7 @@ impl Swarm {
             complete,
             late_checked: None,
             live: None,
+            pick_epoch: 0,
             hashes: Vec::new(),
             ids: Vec::new(),
         }
@@ -373,7 +377,7 @@ impl Swarm {
         });
         // After this datagram's HAVEs, which tell whether the peer is a seeder.
         channel.map_pending = true;
-        if !self.relays_freely() && !self.choker.admit(&self.channels, io.config.upload_slots) {
+        if !self.relays_freely() && !self.choker.admit(io, &self.channels, self.chunk_count()) {
             channel.choking = true;
             channel.send(Message::Choke);
         }
@@ -445,7 +449,7 @@ impl Swarm {
     /// The steps after every input that involve several channels: announce new chunks,
     /// answer PEX, finish, request, serve, and send.
     pub(crate) fn pump(&mut self, io: &mut Io<'_>) {
-        self.announce();
+        self.announce(io);
         self.announce_maps();
         self.answer_pex(io);
         self.report_discovered(io);
@@ -454,6 +458,10 @@ impl Swarm {
             self.reassign_late(io);
         }
         self.request_more(io);
+        if !self.relays_freely() {
+            let (seeding, count) = (self.complete, self.chunk_count());
+            self.choker.fill(io, &mut self.channels, seeding, count);
+        }
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
         ids.extend(self.channels.keys().copied());
@@ -464,6 +472,7 @@ impl Swarm {
             };
             if channel.is_open() {
                 self.serve(io, &mut channel);
+                self.flush_haves(io.now, &mut channel);
                 let mut sink = io.sink();
                 sink.flush(&mut channel, &self.ctx, max_len);
                 self.stats.bytes_up += sink.bytes;
@@ -473,30 +482,65 @@ impl Swarm {
         self.ids = ids;
     }
 
-    /// HAVEs for newly verified chunks to every open channel whose peer is not a seeder
-    /// (sections 3.2 and 4.3.1), and CANCELs for them where they were also requested.
-    fn announce(&mut self) {
+    /// Newly verified chunks are queued for announcement on every open channel whose peer
+    /// is not a seeder (sections 3.2 and 4.3.1), and CANCELs sent where they were also
+    /// requested. Live streams announce at once: their chunks have deadlines.
+    fn announce(&mut self, io: &Io<'_>) {
         if self.newly_verified.is_empty() {
             return;
         }
-        let mut specs = Vec::new();
-        for chunk in std::mem::take(&mut self.newly_verified) {
-            if let Some(spec) = self.specs.interval_spec(&self.have, chunk)
-                && !specs.contains(&spec)
-            {
-                specs.push(spec);
-            }
-        }
         let count = self.chunk_count();
+        let due = io.now + io.config.have_delay;
+        let live = self.live.is_some();
         for channel in self.channels.values_mut() {
             if !channel.is_open() || channel.is_seeder(count) {
                 continue;
             }
-            for spec in &specs {
-                channel.send(Message::Have { spec: *spec });
+            for &chunk in &self.newly_verified {
+                channel.unannounced.insert(chunk);
+            }
+            channel.have_due = Some(match channel.have_due {
+                Some(at) if !live => at.min(due),
+                _ if live => io.now,
+                _ => due,
+            });
+        }
+        self.newly_verified.clear();
+        self.cancel_arrived();
+    }
+
+    /// Puts the channel's queued HAVEs in front of its outbox if they are due or other
+    /// messages go to the peer anyway: the peer learns of our chunks in few datagrams
+    /// instead of one per chunk. Each HAVE names the largest complete interval of verified
+    /// chunks around the chunk (section 3.2), so runs collapse into few specs.
+    fn flush_haves(&self, now: Instant, channel: &mut Channel) {
+        if channel.unannounced.is_empty()
+            || (channel.outbox.is_empty() && channel.have_due.is_none_or(|at| now < at))
+        {
+            return;
+        }
+        channel.have_due = None;
+        let pending = std::mem::take(&mut channel.unannounced);
+        if channel.is_seeder(self.chunk_count()) || !channel.supports(MessageType::Have) {
+            return;
+        }
+        let count = self.chunk_count();
+        let mut haves = Vec::new();
+        for run in pending.runs() {
+            let mut chunk = run.first();
+            while chunk <= run.last() {
+                let Some(spec) = self.specs.interval_spec(&self.have, chunk) else {
+                    chunk += 1;
+                    continue;
+                };
+                haves.push(Message::Have { spec });
+                match self.specs.range(spec, count) {
+                    Ok(Some(covered)) if covered.last() >= chunk => chunk = covered.last() + 1,
+                    _ => chunk += 1,
+                }
             }
         }
-        self.cancel_arrived();
+        channel.outbox.splice(0..0, haves);
     }
 
     /// The swarm became complete: report it, and close channels to seeders, since neither
@@ -529,8 +573,28 @@ impl Swarm {
         }
     }
 
+    /// A peer silent past the keep-alive period ([`Channel::is_silent`]) keeps its channel
+    /// until the dead-peer rule closes it, but its requests go back to the pool for other
+    /// peers and its upload slot to a waiting peer.
+    fn on_silence(&mut self, io: &mut Io<'_>, channel: &mut Channel) {
+        if channel.silenced || !channel.is_silent(io.now, io.config) {
+            return;
+        }
+        channel.silenced = true;
+        for chunk in std::mem::take(&mut channel.requested).into_keys() {
+            self.release(chunk);
+        }
+        if !channel.choking && !self.relays_freely() {
+            channel.choking = true;
+            channel.clear_queue();
+            channel.send(Message::Choke);
+        }
+    }
+
     /// Handles timers: liveness, request and loss timeouts, and the choker.
     pub(crate) fn handle_timeout(&mut self, io: &mut Io<'_>) {
+        // Chunks a peer was to be avoided for may be askable again.
+        self.pick_epoch = self.pick_epoch.wrapping_add(1);
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
         ids.extend(self.channels.keys().copied());
@@ -546,6 +610,7 @@ impl Swarm {
             if channel.is_open() {
                 self.expire_requests(io, &mut channel);
                 channel.window.detect_losses(io.now);
+                self.on_silence(io, &mut channel);
             }
             self.channels.insert(*id, channel);
         }
@@ -563,7 +628,12 @@ impl Swarm {
             let liveness = c.liveness_deadline(config);
             let request = c.request_deadline(config);
             let loss = c.is_open().then(|| c.window.loss_deadline()).flatten();
-            [liveness, request, loss].into_iter().flatten().min()
+            let haves = c.is_open().then_some(c.have_due).flatten();
+            let silence = c.silence_deadline(config);
+            [liveness, request, loss, haves, silence]
+                .into_iter()
+                .flatten()
+                .min()
         });
         let choking = !self.channels.is_empty() && !self.relays_freely();
         let choker = choking.then(|| self.choker.deadline());
@@ -590,6 +660,7 @@ impl Swarm {
             for chunk in channel.requested.keys() {
                 self.release(*chunk);
             }
+            self.picker.peer_lost(&channel.peer_have);
             if let State::Closed(reason) = channel.state {
                 io.events.push_back(Event::ChannelClosed {
                     swarm: self.id.clone(),
@@ -603,6 +674,7 @@ impl Swarm {
 
     /// One request for `chunk` is no longer outstanding.
     pub(crate) fn release(&mut self, chunk: u64) {
+        self.pick_epoch = self.pick_epoch.wrapping_add(1);
         if let Some(count) = self.outstanding.get_mut(&chunk) {
             *count -= 1;
             if *count == 0 {

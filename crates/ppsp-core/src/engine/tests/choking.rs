@@ -123,3 +123,72 @@ fn a_downloader_keeps_its_regular_slot_for_the_peer_that_reciprocates() {
     }
     assert!(rounds >= 2, "node 0 completed before the choker ran twice");
 }
+
+/// A seeder with two slots, rounds far apart, and three leechers: one waits.
+fn seeder_with_one_leecher_waiting(config: &EndpointConfig) -> (Net, Content, usize) {
+    let content = big();
+    let mut net = Net::new(4, config);
+    let now = net.now;
+    net.endpoint(0).add_swarm(now, content.seed()).unwrap();
+    for leecher in 1..4 {
+        net.endpoint(leecher)
+            .add_swarm(now, content.download())
+            .unwrap();
+        net.connect(leecher, 0, &content.id());
+        net.run_for(Duration::from_millis(50));
+    }
+    let slots = unchoked(&net, 0, &content);
+    assert_eq!(slots.len(), 2, "{slots:?}");
+    let waiting = (1..4)
+        .find(|&l| !slots.contains(&net.nodes[l].addr))
+        .expect("one leecher waits");
+    (net, content, waiting)
+}
+
+#[test]
+fn a_slot_freed_by_a_leaving_peer_goes_to_a_waiting_one_before_the_next_round() {
+    let config = EndpointConfig {
+        choke_interval: Duration::from_secs(60),
+        ..config()
+    };
+    let (mut net, content, waiting) = seeder_with_one_leecher_waiting(&config);
+    let leaving = (1..4).find(|&l| l != waiting).unwrap();
+    let now = net.now;
+    net.endpoint(leaving).remove_swarm(now, &content.id());
+    net.run_for(Duration::from_millis(200));
+    assert!(
+        !net.complete(waiting),
+        "the content is too small for this test"
+    );
+    let slots = unchoked(&net, 0, &content);
+    assert!(slots.contains(&net.nodes[waiting].addr), "{slots:?}");
+    assert_eq!(last_choke_message(&net, 0, waiting, &content), Some(false));
+}
+
+#[test]
+fn a_silent_peer_loses_its_upload_slot_to_a_waiting_one() {
+    let config = EndpointConfig {
+        choke_interval: Duration::from_secs(600),
+        keep_alive_interval: Duration::from_secs(1),
+        ..config()
+    };
+    let (mut net, content, waiting) = seeder_with_one_leecher_waiting(&config);
+    let silent = (1..4).find(|&l| l != waiting).unwrap();
+    let silent_addr = net.nodes[silent].addr;
+    net.filter = Some(Box::new(move |p| p.from == silent_addr));
+    // Silence counts after two keep-alive intervals; the dead-peer rule takes 180 s.
+    net.run_for(Duration::from_secs(3));
+    let slots = unchoked(&net, 0, &content);
+    assert!(!slots.contains(&silent_addr), "{slots:?}");
+    if !net.complete(waiting) {
+        assert!(slots.contains(&net.nodes[waiting].addr), "{slots:?}");
+    }
+    assert!(
+        net.endpoint_ref(0)
+            .peer_links(&content.id())
+            .unwrap()
+            .iter()
+            .any(|l| l.addr == silent_addr),
+        "the silent peer's channel is kept until the dead-peer rule"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ppsp_wire::ppspp::{ChunkAddressing, MerkleHashFunction};
+use ppsp_wire::ppspp::{ChunkAddressing, MerkleHashFunction, Message};
 
 use super::{Content, Net, content};
 use crate::engine::{EndpointConfig, Event};
@@ -195,4 +195,41 @@ fn one_endpoint_serves_several_swarms_on_one_socket() {
     assert!(net.run_until(Duration::from_secs(60), both));
     assert_identical(&net, &a, 1);
     assert_identical(&net, &b, 1);
+}
+
+#[test]
+fn haves_are_batched_not_sent_one_datagram_per_chunk() {
+    let content = Content::standard();
+    let mut net = Net::new(3, &EndpointConfig::default());
+    let now = net.now;
+    net.endpoint(0).add_swarm(now, content.seed()).unwrap();
+    // Node 1 downloads from the seeder and announces what it gets to node 2, which
+    // downloads from node 1 only.
+    net.endpoint(1).add_swarm(now, content.download()).unwrap();
+    net.endpoint(2).add_swarm(now, content.download()).unwrap();
+    net.connect(1, 0, &content.id());
+    net.connect(2, 1, &content.id());
+    assert!(net.run_until(Duration::from_secs(60), |n| n.complete(1) && n.complete(2)));
+    let verified = net.nodes[1]
+        .endpoint
+        .swarm_stats(&content.id())
+        .unwrap()
+        .chunks_verified;
+    let datagrams = net.messages(1, 2, &content.ctx());
+    let haves = |d: &Vec<Message>| {
+        d.iter()
+            .filter(|m| matches!(m, Message::Have { .. }))
+            .count()
+    };
+    let announced: usize = datagrams.iter().map(haves).sum();
+    // Datagrams that carry nothing but HAVEs: the ones batching saves.
+    let have_only = datagrams
+        .iter()
+        .filter(|d| !d.is_empty() && haves(d) == d.len())
+        .count() as u64;
+    assert!(announced > 0, "node 2 never heard of node 1's chunks");
+    assert!(
+        have_only * 4 < verified,
+        "{have_only} datagrams of HAVEs alone for {verified} chunks"
+    );
 }
