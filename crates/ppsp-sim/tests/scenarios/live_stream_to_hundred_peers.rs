@@ -14,7 +14,7 @@ use rand::seq::IteratorRandom;
 use rand::{RngExt, SeedableRng};
 
 use super::support::{LiveStream, joiner};
-use super::{CHUNK, engine_config, ms, sim_config};
+use super::{LIVE_CHUNK, LIVE_MTU, engine_config_with_mtu, ms, sim_config_with_mtu};
 
 const RECEIVERS: usize = 100;
 const CHUNK_RATE: f64 = 16.0;
@@ -24,11 +24,11 @@ const CONTACTS: usize = 6;
 #[test]
 fn a_hundred_receivers_play_the_stream_with_a_light_source() {
     let seed = 0x5eed_11fe;
-    let mut stream = LiveStream::new(seed, CHUNK, CHUNK_RATE, 8, 256);
-    let mut sim = Simulator::new(sim_config(seed, LinkConfig::default()));
+    let mut stream = LiveStream::new(seed, LIVE_CHUNK, CHUNK_RATE, 8, 256);
+    let mut sim = Simulator::new(sim_config_with_mtu(seed, LinkConfig::default(), LIVE_MTU));
     let source_config = EndpointConfig {
         upload_slots: 3,
-        ..engine_config()
+        ..engine_config_with_mtu(LIVE_MTU)
     };
     let source = sim.add_node(joiner(&source_config, stream.source(), Vec::new()));
     let receivers = add_receivers(&mut sim, &stream, source, seed);
@@ -83,7 +83,7 @@ fn a_hundred_receivers_play_the_stream_with_a_light_source() {
     let upload_ratio = source_up as f64 / stream.bytes_produced() as f64;
     println!("scenario live stream to {RECEIVERS} receivers:");
     println!(
-        "  {chunks} chunks of {CHUNK} B at {CHUNK_RATE}/s; continuity index {continuity:.4} \
+        "  {chunks} chunks of {LIVE_CHUNK} B at {CHUNK_RATE}/s; continuity index {continuity:.4} \
          ({on_time} on time, {missed} missed), worst receiver {worst:.4}"
     );
     println!(
@@ -135,7 +135,11 @@ fn add_receivers(
             .chain(receivers.iter().copied().sample(&mut rng, CONTACTS))
             .map(NodeId::addr)
             .collect();
-        let spawn = joiner(&engine_config(), stream.receiver(), contacts);
+        let spawn = joiner(
+            &engine_config_with_mtu(LIVE_MTU),
+            stream.receiver(),
+            contacts,
+        );
         receivers.push(sim.add_node_at(ms(at), spawn));
     }
     receivers
