@@ -11,8 +11,10 @@
 //! people and scripts:
 //!
 //! * `ppsp get: start: K of N chunks already verified` once at start;
-//! * `ppsp get: progress: H/N chunks, ..., fetched F this run, durable D` per interval,
-//!   where the D chunks were journaled (synced) when the line was written;
+//! * `ppsp get: progress: H/N chunks, ..., ETA T, fetched F this run, durable D` per
+//!   interval (5 s by default), where the D chunks were journaled (synced) when the line was
+//!   written; on a terminal, a shorter line (percent, bytes, rate, peers, ETA) is redrawn
+//!   in place instead, every 0.5 s;
 //! * `ppsp get: complete: PATH, N chunks, fetched F this run, ...` at the end.
 
 use std::net::SocketAddr;
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use ppsp_core::swarm::{SwarmMetadata, SwarmUri};
-use ppsp_node::node::{Node, NodeConfig, NodeEvent, NodeEvents, NodeHandle, SwarmStorage};
+use ppsp_node::node::{Node, NodeEvent, NodeEvents, NodeHandle, SwarmStorage};
 use ppsp_node::storage::{Download, DownloadFile, SharedDownload};
 use ppsp_wire::ids::SwarmId;
 use ppsp_wire::ppspp::{ChunkAddressing, ChunkSize, ContentIntegrity, MerkleHashFunction};
@@ -30,9 +32,10 @@ use ppsp_wire::tracker::PeerMode;
 
 use crate::hash::parse_chunk_size;
 use crate::node_run::{
-    Rate, check_tracker_url, interrupted, join_trackers, leave_trackers, mib, parse_addr,
+    Interrupted, check_tracker_url, interrupted, join_trackers, leave_trackers, mib, parse_addr,
     parse_interval, runtime,
 };
+use crate::progress::{self, Display, Speed};
 
 /// How long to wait for a first peer before giving up.
 const FIRST_PEER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -43,13 +46,14 @@ pub(crate) struct GetArgs {
     /// Swarm URI (ppsp://...), or a bare swarm ID in hex with the metadata flags.
     swarm: String,
     /// Where to write the content (with FILE.part and FILE.ppsp while downloading).
+    /// A live stream is written as it comes; `-` writes it to stdout.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
     /// A peer to download from (IP:PORT); repeatable, added to the URI's.
     #[arg(long)]
     peer: Vec<String>,
     /// A tracker to find peers at (http:// or https:// URL); repeatable, added to the URI's.
-    #[arg(long)]
+    #[arg(long, env = "PPSP_TRACKER", value_delimiter = ',')]
     tracker: Vec<String>,
     /// Chunk size in bytes [bare swarm ID: 1024].
     #[arg(long, allow_hyphen_values = true)]
@@ -60,15 +64,20 @@ pub(crate) struct GetArgs {
     /// Chunk addressing method, 0 to 4 [bare swarm ID: 2, 32-bit chunk ranges].
     #[arg(long)]
     chunk_addressing: Option<String>,
-    /// UDP address to use (others download from us there too).
-    #[arg(long, default_value = "0.0.0.0:0")]
-    listen: String,
+    /// UDP address to use (others download from us there too) [default: any free port].
+    #[arg(long, env = "PPSP_LISTEN")]
+    listen: Option<String>,
     /// Stay and serve the content once it is complete, until Ctrl-C or SIGTERM.
     #[arg(long)]
     keep_seeding: bool,
-    /// Seconds between progress lines on stderr; 0 for none.
-    #[arg(long, default_value = "1")]
-    log_interval: String,
+    /// Seconds between progress lines on stderr; 0 for none [default: a line redrawn every
+    /// 0.5 s on a terminal, a plain line every 5 s otherwise].
+    #[arg(long)]
+    log_interval: Option<String>,
+    #[command(flatten)]
+    transport: crate::transports::TransportArgs,
+    #[command(flatten)]
+    node: crate::config::NodeOptions,
 }
 
 /// What the command line says about the swarm.
@@ -79,13 +88,38 @@ struct Target {
 }
 
 pub(crate) fn run(args: &GetArgs) -> Result<()> {
-    let target = target(args)?;
-    let listen = parse_addr("--listen", &args.listen)?;
-    let interval = parse_interval(&args.log_interval)?;
+    let settings = args.node.load()?;
+    let mut target = target(args)?;
+    if args.tracker.is_empty() {
+        target
+            .trackers
+            .extend(settings.node.trackers.iter().cloned());
+    }
+    let listen = match &args.listen {
+        Some(text) => parse_addr("--listen", text)?,
+        None => settings
+            .node
+            .listen
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
+    };
+    let interval = match &args.log_interval {
+        Some(text) => parse_interval(text)?,
+        None => Some(progress::default_interval(progress::on_terminal())),
+    };
     if target.peers.is_empty() && target.trackers.is_empty() {
         bail!(
             "no way to find peers: give --peer IP:PORT or --tracker URL, or a URI with peer= or tr="
         );
+    }
+    if target.metadata.is_live() {
+        // A live stream is followed and written as it comes (`-o -`: stdout).
+        return crate::live::follow(crate::live::FollowTarget {
+            metadata: target.metadata,
+            peers: target.peers,
+            trackers: target.trackers,
+            listen,
+            output: args.output.clone(),
+        });
     }
     let download = match DownloadFile::open(&args.output, &target.metadata)
         .with_context(|| format!("cannot download into {}", args.output.display()))?
@@ -100,7 +134,7 @@ pub(crate) fn run(args: &GetArgs) -> Result<()> {
         }
     };
     let runtime = runtime()?;
-    runtime.block_on(fetch(args, target, listen, download, interval))
+    runtime.block_on(fetch(args, &settings, target, listen, download, interval))
 }
 
 /// The metadata and locators from the URI or the bare swarm ID, plus the flags.
@@ -157,9 +191,6 @@ fn target(args: &GetArgs) -> Result<Target> {
         };
         (metadata, Vec::new(), Vec::new())
     };
-    if metadata.is_live() {
-        bail!("live streams are not downloaded by `ppsp get`");
-    }
     uri_peers.extend(peers);
     trackers.extend(args.tracker.iter().cloned());
     Ok(Target {
@@ -192,6 +223,7 @@ fn check_agrees<T: PartialEq + std::fmt::Debug>(
 
 async fn fetch(
     args: &GetArgs,
+    settings: &crate::config::Settings,
     target: Target,
     listen: SocketAddr,
     download: DownloadFile,
@@ -205,7 +237,13 @@ async fn fetch(
         .map_or_else(|| "?".to_string(), |n| n.to_string());
     eprintln!("ppsp get: start: {already} of {total} chunks already verified");
     let download = SharedDownload::new(download);
-    let (node, events) = Node::spawn(NodeConfig::for_chunk_size(listen, chunk_size))?;
+    let mut config = settings.node_config(listen, chunk_size);
+    args.transport.apply(&mut config)?;
+    if !args.transport.speaks_udp() && target.trackers.is_empty() {
+        bail!("without ppspp/udp, peers are found through a tracker: give --tracker URL");
+    }
+    let (node, events) = Node::spawn(config)?;
+    crate::transports::announce("get", &node);
     node.add_swarm(SwarmStorage::Download {
         metadata: target.metadata,
         download: download.clone(),
@@ -227,13 +265,16 @@ async fn fetch(
         node: &node,
         swarm: &swarm,
         download: &download,
-        rate: Rate::new(0),
+        chunk_size: u64::from(chunk_size),
+        speed: Speed::new(0, Instant::now()),
+        display: Display::new(progress::on_terminal()),
         started: Instant::now(),
         connected: false,
     };
     let result = watch
         .until_complete(events, interval, args.keep_seeding)
         .await;
+    watch.display.finish();
     leave_trackers(trackers).await;
     node.shutdown().await;
     result
@@ -244,7 +285,9 @@ struct Watch<'a> {
     node: &'a NodeHandle,
     swarm: &'a SwarmId,
     download: &'a SharedDownload,
-    rate: Rate,
+    chunk_size: u64,
+    speed: Speed,
+    display: Display,
     started: Instant,
     connected: bool,
 }
@@ -265,7 +308,10 @@ impl Watch<'_> {
             tokio::select! {
                 result = &mut signal => {
                     result?;
-                    bail!("interrupted before the download completed (it resumes when run again)");
+                    return Err(Interrupted(
+                        "before the download completed (it resumes when run again)",
+                    )
+                    .into());
                 }
                 event = events.recv() => match event {
                     Some(NodeEvent::PeerConnected { .. }) => self.connected = true,
@@ -280,6 +326,12 @@ impl Watch<'_> {
                     None => bail!("the node stopped unexpectedly"),
                 },
                 _ = ticks.tick() => {
+                    // Peers reached over `http` open no channel: their chunks count.
+                    if !self.connected
+                        && let Ok(Some(report)) = self.node.report(self.swarm.clone()).await
+                    {
+                        self.connected = report.swarm.chunks_verified > 0;
+                    }
                     if !self.connected && self.started.elapsed() >= FIRST_PEER_TIMEOUT {
                         bail!(
                             "no peer answered within {} s",
@@ -313,18 +365,49 @@ impl Watch<'_> {
         let total = s
             .chunk_count
             .map_or_else(|| "?".to_string(), |n| n.to_string());
-        eprintln!(
-            "ppsp get: progress: {}/{total} chunks, {} down, {}, {} peers, fetched {} this run, durable {durable}",
-            s.chunks_held,
-            mib(s.payload_bytes_down),
-            self.rate.update(s.payload_bytes_down),
-            s.peers,
-            s.chunks_verified,
-        );
+        let rate = self.speed.update(s.payload_bytes_down, Instant::now());
+        let eta = match (s.content_length, s.chunk_count) {
+            (Some(len), Some(count)) => {
+                let held_bytes = s
+                    .chunks_held
+                    .min(count)
+                    .saturating_mul(self.chunk_size)
+                    .min(len);
+                progress::eta(len - held_bytes, rate)
+            }
+            _ => "?".to_string(),
+        };
+        let line = if self.display.is_terminal() {
+            // For people: how far, how fast, how long.
+            let done = match s.chunk_count {
+                Some(count) if count > 0 => {
+                    format!("{:.1}%", s.chunks_held as f64 * 100.0 / count as f64)
+                }
+                _ => "?%".to_string(),
+            };
+            let size = s.content_length.map_or_else(|| "?".to_string(), mib);
+            format!(
+                "ppsp get: {done} of {size}, {} down, {}, {} peers, ETA {eta}",
+                mib(s.payload_bytes_down),
+                progress::rate_text(rate),
+                s.peers,
+            )
+        } else {
+            format!(
+                "ppsp get: progress: {}/{total} chunks, {} down, {}, {} peers, ETA {eta}, fetched {} this run, durable {durable}",
+                s.chunks_held,
+                mib(s.payload_bytes_down),
+                progress::rate_text(rate),
+                s.peers,
+                s.chunks_verified,
+            )
+        };
+        self.display.show(&line);
         Ok(())
     }
 
     async fn complete(&mut self, path: &std::path::Path) -> Result<()> {
+        self.display.finish();
         let report = self.node.report(self.swarm.clone()).await?;
         let (count, fetched, bytes) = report.map_or((0, 0, 0), |r| {
             (
@@ -339,6 +422,9 @@ impl Watch<'_> {
             path.display(),
             bytes as f64 / secs.max(1e-3) / f64::from(1 << 20),
         );
+        if let Some(line) = crate::transports::stats_line("get", self.node, bytes) {
+            eprintln!("{line}");
+        }
         Ok(())
     }
 }

@@ -39,10 +39,11 @@ pub(crate) fn check_tracker_url(url: &str) -> Result<()> {
 
 /// The runtime of the command (the node's driver has its own thread).
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tracing_subscriber::fmt()
+    // Commands that load the node settings started logging at their level already.
+    let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::WARN)
-        .init();
+        .try_init();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -59,6 +60,19 @@ pub(crate) async fn interrupted() -> Result<()> {
         _ = term.recv() => Ok(()),
     }
 }
+
+/// A command stopped by Ctrl-C or SIGTERM before its work was done, after shutting down
+/// cleanly: `main` exits with 130 (128 + SIGINT), as shells do for an interrupted command.
+#[derive(Debug)]
+pub(crate) struct Interrupted(pub(crate) &'static str);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "interrupted {}", self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// JOINs `swarm` at every tracker, in order; the first failure is the error.
 pub(crate) async fn join_trackers(

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::Args;
 use ppsp_core::swarm::SwarmUri;
-use ppsp_node::node::{Node, NodeConfig, NodeHandle, SwarmStorage};
+use ppsp_node::node::{Node, NodeHandle, SwarmStorage};
 use ppsp_node::storage::{SeedFile, SeedOptions};
 use ppsp_node::tracking::Tracking;
 use ppsp_wire::ids::SwarmId;
@@ -30,42 +30,64 @@ use crate::node_run::{
 pub(crate) struct SeedArgs {
     /// The file to serve (read in place, never copied or changed).
     file: PathBuf,
-    /// UDP address to serve on.
-    #[arg(long, default_value = "0.0.0.0:6778")]
-    listen: String,
+    /// UDP address to serve on [default: 0.0.0.0:6778].
+    #[arg(long, env = "PPSP_LISTEN")]
+    listen: Option<String>,
     /// Tracker to register with (http:// or https:// URL); repeatable.
-    #[arg(long)]
+    #[arg(long, env = "PPSP_TRACKER", value_delimiter = ',')]
     tracker: Vec<String>,
     /// Chunk size in bytes, 1 to 16777216 [RFC 7574 default: 1024].
-    #[arg(long, default_value = "1024", allow_hyphen_values = true)]
-    chunk_size: String,
-    /// Merkle hash function: sha1, sha224, sha256, sha384 or sha512.
-    #[arg(long, default_value = "sha256")]
-    hash: String,
+    #[arg(long, env = "PPSP_CHUNK_SIZE", allow_hyphen_values = true)]
+    chunk_size: Option<String>,
+    /// Merkle hash function: sha1, sha224, sha256, sha384 or sha512 [default: sha256].
+    #[arg(long, env = "PPSP_HASH")]
+    hash: Option<String>,
     /// Seconds between progress lines on stderr; 0 for none.
     #[arg(long, default_value = "5")]
     log_interval: String,
+    #[command(flatten)]
+    transport: crate::transports::TransportArgs,
+    #[command(flatten)]
+    node: crate::config::NodeOptions,
 }
 
 pub(crate) fn run(args: &SeedArgs) -> Result<()> {
-    let listen = parse_addr("--listen", &args.listen)?;
-    let hash: MerkleHashFunction = args.hash.parse()?;
+    let settings = args.node.load()?;
+    let listen = match &args.listen {
+        Some(text) => parse_addr("--listen", text)?,
+        None => settings
+            .node
+            .listen
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 6778))),
+    };
+    let hash: MerkleHashFunction = args
+        .hash
+        .as_deref()
+        .unwrap_or(&settings.node.hash)
+        .parse()?;
+    let chunk_size = match &args.chunk_size {
+        Some(text) => parse_chunk_size(text)?,
+        None => settings.node.chunk_size,
+    };
     let options = SeedOptions {
-        chunk_size: parse_chunk_size(&args.chunk_size)?,
+        chunk_size,
         hash_function: hash.into(),
         ..SeedOptions::default()
     };
     let interval = parse_interval(&args.log_interval)?;
-    for url in &args.tracker {
+    let trackers = settings.trackers(&args.tracker);
+    for url in &trackers {
         check_tracker_url(url)?;
     }
     let seed = SeedFile::open(&args.file, &options)?;
     let runtime = runtime()?;
-    runtime.block_on(serve(args, listen, seed, interval))
+    runtime.block_on(serve(args, &settings, trackers, listen, seed, interval))
 }
 
 async fn serve(
     args: &SeedArgs,
+    settings: &crate::config::Settings,
+    tracker_urls: Vec<String>,
     listen: SocketAddr,
     seed: SeedFile,
     interval: Option<std::time::Duration>,
@@ -73,15 +95,17 @@ async fn serve(
     let metadata = seed.metadata().clone();
     let swarm = metadata.swarm_id.clone();
     let (chunks, length) = (seed.chunk_count(), seed.content_len());
-    let config =
-        NodeConfig::for_chunk_size(listen, seed.metadata().fixed_chunk_size().unwrap_or(1024));
+    let mut config =
+        settings.node_config(listen, seed.metadata().fixed_chunk_size().unwrap_or(1024));
+    args.transport.apply(&mut config)?;
     let (node, _events) = Node::spawn(config)?;
+    crate::transports::announce("seed", &node);
     node.add_swarm(SwarmStorage::seed(seed)).await?;
-    let trackers = join_trackers(&node, &swarm, &args.tracker, PeerMode::Seeder).await?;
+    let trackers = join_trackers(&node, &swarm, &tracker_urls, PeerMode::Seeder).await?;
     let peers = advertised(node.local_addr(), &trackers);
     let uri = SwarmUri {
         metadata,
-        trackers: args.tracker.clone(),
+        trackers: tracker_urls,
         peers: peers.into_iter().collect(),
     };
     let mut stdout = std::io::stdout();

@@ -102,10 +102,34 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let track_timer = config.registry.track_timer.as_secs();
     let (addr, handle) = Server::bind(config).await?;
     // A stable line scripts (and the tests) read the bound address from.
-    eprintln!(
+    say(format_args!(
         "ppsp tracker: listening on {scheme}://{addr}/ ({store} store, track timer {track_timer} s)"
-    );
-    tokio::signal::ctrl_c().await.context("wait for Ctrl-C")?;
-    eprintln!("ppsp tracker: shutting down");
+    ));
+    shutdown_signal().await?;
+    say(format_args!("ppsp tracker: shutting down"));
     handle.shutdown().await
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM, which service managers send.
+async fn shutdown_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("listen for SIGTERM")?;
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted.context("wait for Ctrl-C"),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("wait for Ctrl-C")
+    }
+}
+
+/// Writes a status line to standard error, ignoring a closed stderr: `eprintln!` would
+/// panic there, and a tracker whose log pipe went away must still shut down cleanly.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }

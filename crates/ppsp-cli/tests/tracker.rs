@@ -16,8 +16,8 @@ struct Tracker {
     child: Child,
     line: String,
     addr: SocketAddr,
-    /// Kept open: the tracker writes to stderr again when it stops.
-    _stderr: BufReader<std::process::ChildStderr>,
+    /// Kept open (unless a test closes it): the tracker writes to stderr again when it stops.
+    stderr: Option<BufReader<std::process::ChildStderr>>,
 }
 
 impl Tracker {
@@ -45,13 +45,17 @@ impl Tracker {
             child,
             line,
             addr,
-            _stderr: stderr,
+            stderr: Some(stderr),
         }
     }
 
-    fn interrupt_and_wait(mut self) -> ExitStatus {
+    fn interrupt_and_wait(self) -> ExitStatus {
+        self.signal_and_wait("INT")
+    }
+
+    fn signal_and_wait(mut self, signal: &str) -> ExitStatus {
         let killed = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(killed.success());
@@ -60,7 +64,10 @@ impl Tracker {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "tracker did not stop on SIGINT");
+            assert!(
+                Instant::now() < deadline,
+                "tracker did not stop on SIG{signal}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -116,6 +123,16 @@ fn tracker_serves_requests_and_stops_on_ctrl_c() {
         "{metrics}"
     );
     let status = tracker.interrupt_and_wait();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn tracker_stops_cleanly_on_sigterm_even_when_its_stderr_is_gone() {
+    let mut tracker = Tracker::start(&["--listen", "127.0.0.1:0"], &[]);
+    // The reader of its log went away: the shutdown line cannot be written, yet the
+    // tracker must not panic on it.
+    drop(tracker.stderr.take());
+    let status = tracker.signal_and_wait("TERM");
     assert!(status.success(), "{status:?}");
 }
 

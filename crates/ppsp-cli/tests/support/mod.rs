@@ -36,8 +36,14 @@ pub struct Proc {
 impl Proc {
     /// Starts `ppsp ARGS`.
     pub fn start(name: &str, args: &[&str]) -> Self {
+        Self::start_with_env(name, args, &[])
+    }
+
+    /// Starts `ppsp ARGS` with environment variables `env` set.
+    pub fn start_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ppsp"))
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -70,6 +76,33 @@ impl Proc {
                 )
             }
         }
+    }
+
+    /// The next stdout line, or `None` at end of stream or after `limit`.
+    pub fn stdout_line_opt(&mut self, limit: Duration) -> Option<String> {
+        self.stdout.recv_timeout(limit).ok()
+    }
+
+    /// Starts `ppsp ARGS` with a pipe to its stdin, returned for the test to write.
+    pub fn start_with_stdin(name: &str, args: &[&str]) -> (Self, std::process::ChildStdin) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ppsp"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ppsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = lines(child.stdout.take().unwrap());
+        let stderr = lines(child.stderr.take().unwrap());
+        let proc = Self {
+            name: name.to_string(),
+            child,
+            stdout,
+            stderr,
+            log: Vec::new(),
+        };
+        (proc, stdin)
     }
 
     /// The next stderr line (also kept in `log`), or `None` at end of stream or after `limit`.

@@ -1,9 +1,11 @@
 //! What a swarm's content is stored in, and how it becomes the engine's [`SwarmConfig`].
 
-use ppsp_core::engine::{SwarmConfig, SwarmContent};
+use ppsp_core::LiveSigningKey;
+use ppsp_core::engine::{LiveSettings, SwarmConfig, SwarmContent};
 use ppsp_core::swarm::SwarmMetadata;
 use ppsp_wire::ids::SwarmId;
 
+use super::live::{LiveFeed, SharedLiveWindow};
 use crate::storage::{SeedFile, SharedDownload};
 
 /// The storage of one swarm handed to a node.
@@ -20,6 +22,35 @@ pub enum SwarmStorage {
         /// The download, shared with the caller, who may read its progress.
         download: SharedDownload,
     },
+    /// The source of a live stream: chunks pushed with
+    /// [`NodeHandle::push_live_chunk`](super::NodeHandle::push_live_chunk) are signed with
+    /// `key`, kept in a window of the metadata's discard window, and served.
+    LiveSource {
+        /// The stream's metadata (see `ppsp_core::engine::live_metadata`).
+        metadata: SwarmMetadata,
+        /// The key the swarm ID names (boxed: keys are large, the other variants small).
+        key: Box<LiveSigningKey>,
+        /// Join point, deadlines and the NTP time signatures are stamped with.
+        settings: LiveSettings,
+    },
+    /// A receiver of a live stream, which relays to other receivers; its chunks are read
+    /// with [`NodeHandle::live_reader`](super::NodeHandle::live_reader).
+    LiveReceiver {
+        /// The stream's metadata (from its URI).
+        metadata: SwarmMetadata,
+        /// Join point and playback deadlines.
+        settings: LiveSettings,
+    },
+}
+
+/// What the driver keeps of a swarm's storage besides the engine's view.
+pub(crate) enum StorageSide {
+    /// Nothing: a seeded file.
+    None,
+    /// A download to journal and publish.
+    Download(SharedDownload),
+    /// A live window to publish progress of.
+    Live(LiveFeed),
 }
 
 impl SwarmStorage {
@@ -32,12 +63,15 @@ impl SwarmStorage {
     pub fn swarm_id(&self) -> &SwarmId {
         match self {
             Self::Seed(seed) => &seed.metadata().swarm_id,
-            Self::Download { metadata, .. } => &metadata.swarm_id,
+            Self::Download { metadata, .. }
+            | Self::LiveSource { metadata, .. }
+            | Self::LiveReceiver { metadata, .. } => &metadata.swarm_id,
         }
     }
 
-    /// The engine's view of it, and the download the driver must flush and publish, if any.
-    pub(crate) fn into_parts(self) -> (SwarmConfig, Option<SharedDownload>) {
+    /// The engine's view of it, and what the driver keeps beside it: the download to flush
+    /// and publish, or the live window to publish progress of.
+    pub(crate) fn into_config(self) -> (SwarmConfig, StorageSide) {
         match self {
             Self::Seed(seed) => {
                 let config = SwarmConfig {
@@ -45,7 +79,7 @@ impl SwarmStorage {
                     content: SwarmContent::Seed(seed.tree().clone()),
                     store: seed,
                 };
-                (config, None)
+                (config, StorageSide::None)
             }
             Self::Download { metadata, download } => {
                 let config = SwarmConfig {
@@ -53,8 +87,32 @@ impl SwarmStorage {
                     content: download.swarm_content(),
                     store: Box::new(download.clone()),
                 };
-                (config, Some(download))
+                (config, StorageSide::Download(download))
+            }
+            Self::LiveSource {
+                metadata,
+                key,
+                settings,
+            } => Self::live(
+                metadata,
+                SwarmContent::LiveSource {
+                    key: *key,
+                    settings,
+                },
+            ),
+            Self::LiveReceiver { metadata, settings } => {
+                Self::live(metadata, SwarmContent::LiveReceiver(settings))
             }
         }
+    }
+
+    fn live(metadata: SwarmMetadata, content: SwarmContent) -> (SwarmConfig, StorageSide) {
+        let window = SharedLiveWindow::for_metadata(&metadata);
+        let config = SwarmConfig {
+            metadata,
+            content,
+            store: Box::new(window.clone()),
+        };
+        (config, StorageSide::Live(LiveFeed::new(window)))
     }
 }

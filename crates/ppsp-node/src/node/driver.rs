@@ -1,19 +1,26 @@
 //! The driver task: feeds the engine datagrams, timeouts and commands, and drains it.
 
+mod live;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ppsp_core::engine::{Endpoint, EngineError, Event, Transmit};
 use ppsp_wire::ids::SwarmId;
+use ppsp_wire::peer_list::Transport;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
+use super::content::StorageSide;
 use super::handle::{Command, NodeEvent, SwarmReport};
+use super::live::LiveFeed;
 use super::{NodeConfig, NodeError};
+use crate::signalling::{self, Plane, PlaneDriver, PlaneRequest, SnapshotView};
 use crate::storage::SharedDownload;
 
 /// Datagrams read in one go before the engine is drained: enough to empty a busy socket's
@@ -22,6 +29,11 @@ const RECV_BATCH: usize = 512;
 
 /// Largest UDP payload.
 const MAX_DATAGRAM: usize = 65_536;
+
+/// Receive buffer allocation unit: datagrams are read one after another into one block and
+/// handed to the engine as slices of it, so a block is allocated per few hundred datagrams
+/// rather than per datagram (a block is freed once the engine dropped its last slice).
+const RECV_BLOCK: usize = 16 * MAX_DATAGRAM;
 
 /// Datagrams queued for a send buffer that is full; beyond this the newest are dropped
 /// (LEDBAT sees the loss and slows down).
@@ -51,6 +63,8 @@ struct SwarmSide {
     wanted: BTreeSet<SocketAddr>,
     /// Set once the download was published.
     published: bool,
+    /// A live swarm's window and progress channel.
+    live: Option<LiveFeed>,
 }
 
 /// The endpoint with its socket and everything the loop keeps.
@@ -64,6 +78,24 @@ pub(crate) struct Driver {
     pending: VecDeque<Transmit>,
     recv_buf: BytesMut,
     send_failures: u64,
+    /// The signalling plane, when the node runs one.
+    plane: Option<PlaneSide>,
+}
+
+/// The driver's part of the signalling plane.
+struct PlaneSide {
+    driver: PlaneDriver,
+    requests: mpsc::UnboundedReceiver<PlaneRequest>,
+    /// The HTTP listener, until `run` mounts the server on it.
+    listener: Option<std::net::TcpListener>,
+}
+
+/// The next plane request; never resolves without a plane.
+async fn next_plane_request(plane: &mut Option<PlaneSide>) -> Option<PlaneRequest> {
+    match plane {
+        Some(side) => side.requests.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 impl Driver {
@@ -87,7 +119,81 @@ impl Driver {
             pending: VecDeque::new(),
             recv_buf: BytesMut::with_capacity(MAX_DATAGRAM),
             send_failures: 0,
+            plane: None,
         })
+    }
+
+    /// Adds the signalling plane: its requests, and the HTTP listener to serve on.
+    pub(crate) fn with_plane(
+        mut self,
+        plane: Arc<Plane>,
+        requests: mpsc::UnboundedReceiver<PlaneRequest>,
+        listener: Option<std::net::TcpListener>,
+    ) -> Self {
+        self.plane = Some(PlaneSide {
+            driver: PlaneDriver::new(plane),
+            requests,
+            listener,
+        });
+        self
+    }
+
+    /// Whether datagrams are exchanged at all (`ppspp/udp` among the transports).
+    fn udp_enabled(&self) -> bool {
+        self.config.transports.contains(&Transport::PpsppUdp)
+    }
+
+    /// Mounts the signalling server and starts the agent on the driver's runtime.
+    fn start_plane(&mut self) {
+        let Some(side) = self.plane.as_mut() else {
+            return;
+        };
+        let plane = Arc::clone(&side.driver.plane);
+        side.driver.refresh(&self.endpoint);
+        if let Some(listener) = side.listener.take() {
+            match tokio::net::TcpListener::from_std(listener) {
+                Ok(listener) => {
+                    let app = signalling::router(
+                        Arc::new(SnapshotView(Arc::clone(&plane))),
+                        Arc::clone(plane.state()),
+                    );
+                    tokio::spawn(async move {
+                        if let Err(error) = axum::serve(listener, app).await {
+                            tracing::warn!(%error, "signalling server stopped");
+                        }
+                    });
+                }
+                Err(error) => tracing::warn!(%error, "signalling listener unusable"),
+            }
+        }
+        tokio::spawn(signalling::run_agent(plane));
+    }
+
+    /// Does one request of the plane.
+    fn plane_request(&mut self, request: PlaneRequest) {
+        let udp = self.udp_enabled();
+        let Some(side) = self.plane.as_mut() else {
+            return;
+        };
+        let swarms = &mut self.swarms;
+        let mut connect = |endpoint: &mut Endpoint, swarm: &SwarmId, peer: SocketAddr| {
+            if !udp {
+                return;
+            }
+            let _ = endpoint.connect(Instant::now(), swarm, peer);
+            if let Some(side) = swarms.get_mut(swarm)
+                && side.wanted.len() < MAX_WANTED
+            {
+                side.wanted.insert(peer);
+            }
+        };
+        if side
+            .driver
+            .handle(&mut self.endpoint, request, &mut connect)
+        {
+            // HAVEs for the imported chunk, and completion, come from the engine's timers.
+            self.endpoint.handle_timeout(Instant::now());
+        }
     }
 
     /// Runs until a shutdown command or until every handle is dropped.
@@ -96,6 +202,9 @@ impl Driver {
         flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut reconnect = tokio::time::interval(self.config.reconnect_interval);
         reconnect.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut refresh = tokio::time::interval(signalling::REFRESH_INTERVAL);
+        refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        self.start_plane();
         loop {
             let timer = self.endpoint.poll_timeout();
             // A far deadline stands for "no timer"; the branch is disabled then anyway.
@@ -134,11 +243,22 @@ impl Driver {
                     self.reconnect();
                     Flow::Continue
                 }
+                Some(request) = next_plane_request(&mut self.plane) => {
+                    self.plane_request(request);
+                    Flow::Continue
+                }
+                _ = refresh.tick(), if self.plane.is_some() => {
+                    if let Some(side) = self.plane.as_mut() {
+                        side.driver.refresh(&self.endpoint);
+                    }
+                    Flow::Continue
+                }
             };
             if let Flow::Stop = flow {
                 return;
             }
             self.drain();
+            self.publish_live();
         }
     }
 
@@ -147,7 +267,17 @@ impl Driver {
         match command {
             Command::AddSwarm { storage, reply } => {
                 let id = storage.swarm_id().clone();
-                let (config, download) = storage.into_parts();
+                let (config, side) = storage.into_config();
+                if let Some(plane) = self.plane.as_mut() {
+                    let hash = (!config.metadata.is_live())
+                        .then(|| config.metadata.merkle_hash_function.into());
+                    plane.driver.swarm_added(id.clone(), hash);
+                }
+                let (download, live) = match side {
+                    StorageSide::None => (None, None),
+                    StorageSide::Download(download) => (Some(download), None),
+                    StorageSide::Live(feed) => (None, Some(feed)),
+                };
                 let result = self
                     .endpoint
                     .add_swarm(now, config)
@@ -157,11 +287,19 @@ impl Driver {
                         id,
                         SwarmSide {
                             download,
+                            live,
                             ..SwarmSide::default()
                         },
                     );
                 }
+                if let Some(plane) = self.plane.as_mut() {
+                    plane.driver.refresh(&self.endpoint);
+                }
                 let _ = reply.send(result);
+            }
+            // A node without `ppspp/udp` opens no channel.
+            Command::Connect { reply, .. } if !self.udp_enabled() => {
+                let _ = reply.send(Ok(()));
             }
             Command::Connect { swarm, peer, reply } => {
                 let result = match self.endpoint.connect(now, &swarm, peer) {
@@ -192,6 +330,15 @@ impl Driver {
                 }
                 let _ = reply.send(());
             }
+            Command::SetPlayhead {
+                swarm,
+                chunk,
+                reply,
+            } => {
+                let result = self.endpoint.set_playhead(now, &swarm, chunk);
+                let _ = reply.send(result.map_err(NodeError::from));
+            }
+            Command::Live(command) => self.live_command(now, command),
             Command::Shutdown { reply } => return self.stop_then(reply),
         }
         Flow::Continue
@@ -227,11 +374,16 @@ impl Driver {
     /// Reads every ready datagram (up to [`RECV_BATCH`]) into the engine.
     fn receive(&mut self) {
         for _ in 0..RECV_BATCH {
-            self.recv_buf.reserve(MAX_DATAGRAM);
+            if self.recv_buf.capacity() < MAX_DATAGRAM {
+                self.recv_buf.reserve(RECV_BLOCK);
+            }
             match self.socket.try_recv_buf_from(&mut self.recv_buf) {
                 Ok((len, from)) => {
                     let data = self.recv_buf.split_to(len).freeze();
-                    self.endpoint.handle_datagram(Instant::now(), from, data);
+                    // Without `ppspp/udp` datagrams are read only to be dropped.
+                    if self.udp_enabled() {
+                        self.endpoint.handle_datagram(Instant::now(), from, data);
+                    }
                 }
                 Err(error) if error.kind() == ErrorKind::WouldBlock => return,
                 // An ICMP error for an earlier send (a peer gone): it concerns nobody now.

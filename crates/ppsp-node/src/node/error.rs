@@ -27,6 +27,9 @@ pub enum NodeError {
     /// The swarm's storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The node is not in this swarm, or it is not a live stream.
+    #[error("not in a live swarm {0}")]
+    NotLive(ppsp_wire::ids::SwarmId),
     /// The node has shut down (or its driver stopped), so it takes no more commands.
     #[error("the node has stopped")]
     Stopped,

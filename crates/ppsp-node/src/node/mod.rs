@@ -27,16 +27,22 @@ mod content;
 mod driver;
 mod error;
 mod handle;
+mod live;
 mod socket;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use ppsp_core::engine::EndpointConfig;
+use ppsp_wire::ids::PeerId;
+use ppsp_wire::peer_list::Transport;
+
+use crate::signalling::SignallingConfig;
 
 pub use content::SwarmStorage;
 pub use error::NodeError;
 pub use handle::{Node, NodeEvent, NodeEvents, NodeHandle, SwarmReport};
+pub use live::{DEFAULT_LIVE_WINDOW, LiveChunk, LiveProgress, LiveReader, LiveStart};
 
 /// Settings of a [`Node`].
 #[derive(Debug, Clone)]
@@ -57,6 +63,17 @@ pub struct NodeConfig {
     pub max_peers_per_swarm: usize,
     /// Seed of the engine's random choices; fresh OS randomness when `None`.
     pub rng_seed: Option<[u8; 32]>,
+    /// Where the HTTP server of the XML signalling plane (`POST /ppsp`) and the `http`
+    /// transport listens; none when `None`. Port 0 picks a free one.
+    pub http_listen: Option<SocketAddr>,
+    /// Transports the node moves data over, preferred first (`ppspp/udp`, `http`). Without
+    /// `ppspp/udp` the node opens no UDP channel and ignores datagrams; with `http` it runs
+    /// the PULL flow and fetches over `http` from peers that negotiate it.
+    pub transports: Vec<Transport>,
+    /// Limits and timings of the signalling plane.
+    pub signalling: SignallingConfig,
+    /// The node's PPSP peer ID (signalling and tracker); random when `None`.
+    pub peer_id: Option<PeerId>,
 }
 
 impl Default for NodeConfig {
@@ -69,6 +86,10 @@ impl Default for NodeConfig {
             reconnect_interval: Duration::from_secs(3),
             max_peers_per_swarm: 16,
             rng_seed: None,
+            http_listen: None,
+            transports: vec![Transport::PpsppUdp],
+            signalling: SignallingConfig::default(),
+            peer_id: None,
         }
     }
 }

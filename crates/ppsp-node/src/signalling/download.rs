@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
-use ppsp_core::engine::{ChunkStore, StoreError};
+use ppsp_core::engine::{ChunkProof, ChunkStore, StoreError};
 use ppsp_core::{ChunkRange, ChunkSet, Digest, HashFunction, IntegrityError, MerkleVerifier};
 use ppsp_wire::ids::{PeerId, SwarmId};
 use ppsp_wire::peer_list::Transport;
@@ -341,9 +341,16 @@ impl<'a> HttpDownload<'a> {
             }
         };
         match self.verify(chunk, &body) {
-            Ok(data) => {
-                let len = data.len() as u64;
-                self.store.write_chunk(chunk, data)?;
+            Ok(frame) => {
+                let len = frame.data.len() as u64;
+                // The hashes that proved it go along, for stores that check or keep them
+                // (the node's engine verifies the chunk again on import).
+                let proof = ChunkProof {
+                    peaks: &frame.peaks,
+                    uncles: &frame.uncles,
+                };
+                self.store
+                    .write_proven_chunk(chunk, frame.data.clone(), proof)?;
                 if let Some(range) = ChunkRange::single(chunk) {
                     self.have.insert_run(range);
                 }
@@ -362,7 +369,7 @@ impl<'a> HttpDownload<'a> {
     }
 
     /// Checks a frame for `chunk` exactly as the engine checks INTEGRITY and DATA.
-    fn verify(&mut self, chunk: u64, body: &Bytes) -> Result<Bytes, String> {
+    fn verify(&mut self, chunk: u64, body: &Bytes) -> Result<ChunkFrame, String> {
         let frame =
             ChunkFrame::decode(body, self.config.max_chunk_bytes).map_err(|e| e.to_string())?;
         if frame.chunk != chunk {
@@ -393,7 +400,7 @@ impl<'a> HttpDownload<'a> {
         self.verifier
             .verify_chunk(chunk, &frame.data)
             .map_err(|e| e.to_string())?;
-        Ok(frame.data)
+        Ok(frame)
     }
 }
 

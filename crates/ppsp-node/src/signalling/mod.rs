@@ -17,6 +17,12 @@
 //! [`SignallingState::take_unchokable`]). Every list and map there is bounded by
 //! [`SignallingConfig`]. `docs/peer-signalling.md` describes formats and limits.
 //!
+//! In a running [`Node`](crate::node::Node) (`NodeConfig::http_listen`, `transports`) the
+//! driver mounts the server over a snapshot of its engine it refreshes every 200 ms, and an
+//! agent task runs the client side: the PULL flow for incomplete swarms, `ppspp/udp` sources
+//! handed to the engine, `http` sources fetched and imported into it, Hybrid reports and the
+//! UNCHOKEs owed (see [`Plane`]).
+//!
 //! ```no_run
 //! # use std::sync::Arc;
 //! # use ppsp_node::signalling::{router, NodeView, SignallingState, SignallingConfig};
@@ -28,6 +34,7 @@
 //! # }
 //! ```
 
+mod agent;
 mod answer;
 mod client;
 mod download;
@@ -35,12 +42,14 @@ mod flow;
 mod frame;
 mod http_client;
 mod maps;
+mod plane;
 mod properties;
 mod server;
 mod slots;
 mod state;
 mod view;
 
+pub(crate) use agent::run as run_agent;
 pub use client::{ClientError, SignallingClient, signalling_addr};
 pub use download::{DownloadError, DownloadReport, HttpDownload, HttpDownloadConfig, HttpSource};
 pub use flow::{
@@ -49,6 +58,8 @@ pub use flow::{
 pub use frame::{CHUNK_MEDIA_TYPE, ChunkFrame, FrameError, MAX_FRAME_HASHES};
 pub use http_client::HttpError;
 pub use maps::{MapEncoding, from_map, to_map};
+pub use plane::{Plane, SignallingStats, synthesized_peer_id};
+pub(crate) use plane::{PlaneDriver, PlaneRequest, REFRESH_INTERVAL, SnapshotView, new_plane};
 pub use properties::RateMeter;
 pub use server::{CHUNK_ENCODING_HEADER, PEER_ID_HEADER, PEER_PATH, router};
 pub use state::{LearnedPeer, SignallingConfig, SignallingState};

@@ -12,15 +12,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ppsp_tracker::client::{ClientConfig, ClientError, Reply, TrackerClient};
-use ppsp_wire::ids::{SwarmId, to_hex};
-use ppsp_wire::tracker::{
-    AddressKind, PeerMode, PeerNum, StreamStats, TrackerPeerAddr, TrackerPeerId,
-};
+use ppsp_wire::ids::SwarmId;
+use ppsp_wire::tracker::{PeerMode, PeerNum, StreamStats, TrackerPeerId};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use crate::node::{NodeError, NodeHandle};
+
+mod transports;
+
+pub use transports::PEER_PROTOCOL;
+use transports::{PeerTransports, advertised_addr};
 
 /// How to use a tracker for one swarm.
 #[derive(Debug, Clone)]
@@ -104,20 +107,11 @@ impl Tracking {
             url: url.clone(),
             source,
         };
-        let peer_id = TrackerPeerId::new(to_hex(&rand::random::<[u8; 20]>()))
-            .expect("40 hex digits are a valid peer ID");
+        // The node's own peer ID, so that tracker lists and XML FIND answers name it alike.
+        let peer_id = TrackerPeerId::from(node.peer_id());
         let client =
             Arc::new(TrackerClient::new(config.client.clone(), peer_id).map_err(tracker_error)?);
-        let local = node.local_addr();
-        let addr = TrackerPeerAddr {
-            ip: local.ip(),
-            port: local.port(),
-            priority: 1,
-            kind: AddressKind::Host,
-            connection: None,
-            asn: None,
-            peer_protocol: Some("PPSP-PP".into()),
-        };
+        let addr = advertised_addr(node);
         let reply = client
             .join(
                 swarm.clone(),
@@ -185,7 +179,8 @@ fn peer_num(config: &TrackingConfig) -> PeerNum {
     }
 }
 
-/// Connects the node to the peers of `reply` other than itself; returns how many there were.
+/// Connects the node to the peers of `reply` other than itself, over UDP when both speak it,
+/// and hands them to its signalling plane; returns how many there were.
 async fn connect_peers(
     node: &NodeHandle,
     client: &TrackerClient,
@@ -200,13 +195,32 @@ async fn connect_peers(
                 continue;
             }
             count += 1;
-            match node.connect(swarm.clone(), addr).await {
+            let transports = PeerTransports::from_tracker(&peer.peer_addr);
+            node.learn_peers(swarm, &[transports.peer_info(&peer.peer_id)]);
+            let Some(udp) = transports.udp.filter(|_| node.speaks_udp()) else {
+                continue;
+            };
+            match node.connect(swarm.clone(), udp).await {
                 Ok(()) | Err(NodeError::Engine(_)) => {}
                 Err(error) => return Err(error),
             }
         }
     }
     Ok(count)
+}
+
+/// Hands the peers of `reply` to the node's signalling plane only (a seeder does not connect
+/// to peers, but its FIND answers should list them).
+fn learn_peers(node: &NodeHandle, client: &TrackerClient, swarm: &SwarmId, reply: &Reply) {
+    for result in reply.swarm_results.iter().filter(|r| &r.swarm_id == swarm) {
+        for peer in &result.peers {
+            if &peer.peer_id == client.peer_id() {
+                continue;
+            }
+            let transports = PeerTransports::from_tracker(&peer.peer_addr);
+            node.learn_peers(swarm, &[transports.peer_info(&peer.peer_id)]);
+        }
+    }
 }
 
 /// Keeps the registration alive and finds peers when short of them, until `stopped`.
@@ -230,6 +244,14 @@ async fn keep_alive(
             _ = find.tick() => {
                 let Ok(Some(state)) = node.report(swarm.clone()).await else { return };
                 if state.is_complete() || state.swarm.peers >= config.min_peers {
+                    // With a signalling plane, FIND answers list the swarm's peers: keep
+                    // learning them without connecting.
+                    if node.plane().is_some() {
+                        match client.find(swarm.clone(), Some(peer_num(&config))).await {
+                            Ok(reply) => learn_peers(&node, &client, &swarm, &reply),
+                            Err(error) => tracing::warn!(%error, "tracker FIND failed"),
+                        }
+                    }
                     continue;
                 }
                 match client.find(swarm.clone(), Some(peer_num(&config))).await {

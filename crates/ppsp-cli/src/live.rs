@@ -1,0 +1,281 @@
+//! `ppsp live`: turn a live byte stream (stdin by default, such as MPEG-TS from ffmpeg)
+//! into a signed live swarm (RFC 7574 section 6), print its swarm URI on stdout as the first
+//! line, and serve it until end of input or Ctrl-C.
+//!
+//! The input is cut into chunks of `--chunk-size` bytes and pushed to the node, which signs
+//! them a munro at a time (Unified Merkle Tree, ECDSA P-256 by default) and announces them.
+//! The signing key is the swarm's identity: `--key FILE` loads it, or generates and saves
+//! it, so that a restarted source keeps its swarm ID. `--rate BYTES/S` paces the input (a
+//! file read as if it were live) and tells the engine the stream rate; `auto` takes the
+//! input as fast as it comes (a live encoder paces itself). Progress goes to stderr.
+
+mod follow;
+mod input;
+pub(crate) mod key;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use bytes::Bytes;
+use clap::Args;
+use ppsp_core::engine::{LiveSettings, live_metadata};
+use ppsp_core::swarm::SwarmUri;
+use ppsp_node::node::{Node, NodeConfig, NodeHandle, SwarmStorage};
+use ppsp_wire::ids::SwarmId;
+use ppsp_wire::tracker::PeerMode;
+use tokio::sync::mpsc;
+
+pub(crate) use follow::follow;
+use input::Input;
+
+use crate::hash::parse_chunk_size;
+use crate::node_run::{
+    check_tracker_url, interrupted, join_trackers, leave_trackers, mib, parse_addr, parse_interval,
+    runtime,
+};
+
+/// Default chunk size of a live stream: 8 KiB keeps a few-Mbit/s stream near a few dozen
+/// datagrams a second per peer (1 KiB, the RFC default, would be hundreds).
+pub(crate) const DEFAULT_LIVE_CHUNK: &str = "8192";
+
+/// Arguments of `ppsp live`.
+#[derive(Debug, Args)]
+pub(crate) struct LiveArgs {
+    /// Tracker to register with (http:// or https:// URL); repeatable.
+    #[arg(long)]
+    tracker: Vec<String>,
+    /// Where the stream comes from: a file or `-` for stdin.
+    #[arg(long, default_value = "-")]
+    input: String,
+    /// UDP address to serve on.
+    #[arg(long, default_value = "0.0.0.0:6778")]
+    listen: String,
+    /// Chunk size in bytes; the last, partial chunk at end of input is padded with zeros.
+    #[arg(long, default_value = DEFAULT_LIVE_CHUNK, allow_hyphen_values = true)]
+    chunk_size: String,
+    /// File holding the signing key: loaded if it exists, else generated and saved there
+    /// (mode 0600). Without it, a new key (and swarm ID) every run.
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Stream rate in bytes per second: the input is read no faster (for a file), and
+    /// playback deadlines follow it; `auto` reads as it comes and lets peers estimate it.
+    #[arg(long, default_value = "auto")]
+    rate: String,
+    /// Chunks under each signature (Unified Merkle Tree munro), 1 to 1024.
+    #[arg(long, default_value = "8")]
+    chunks_per_signature: u32,
+    /// Chunks peers keep behind the newest (the live discard window), 16 to 65536.
+    #[arg(long, default_value = "1024")]
+    window: u64,
+    /// Seconds to keep serving after the end of input, so peers fetch the last chunks.
+    #[arg(long, default_value = "3")]
+    linger: u64,
+    /// Seconds between progress lines on stderr; 0 for none.
+    #[arg(long, default_value = "5")]
+    log_interval: String,
+}
+
+/// The stream rate: fixed bytes per second, or whatever the input gives.
+#[derive(Debug, Clone, Copy)]
+enum Rate {
+    Fixed(f64),
+    Auto,
+}
+
+fn parse_rate(text: &str) -> Result<Rate> {
+    if text == "auto" {
+        return Ok(Rate::Auto);
+    }
+    match text.parse::<f64>() {
+        Ok(rate) if (1.0..=1e10).contains(&rate) => Ok(Rate::Fixed(rate)),
+        _ => bail!("--rate: expected bytes per second (1 to 1e10) or `auto`, not {text:?}"),
+    }
+}
+
+pub(crate) fn run(args: &LiveArgs) -> Result<()> {
+    let listen = parse_addr("--listen", &args.listen)?;
+    let chunk_size = parse_chunk_size(&args.chunk_size)?;
+    let rate = parse_rate(&args.rate)?;
+    let interval = parse_interval(&args.log_interval)?;
+    if !(1..=1024).contains(&args.chunks_per_signature) {
+        bail!(
+            "--chunks-per-signature: expected 1 to 1024, not {}",
+            args.chunks_per_signature
+        );
+    }
+    if !(16..=65_536).contains(&args.window) {
+        bail!("--window: expected 16 to 65536 chunks, not {}", args.window);
+    }
+    for url in &args.tracker {
+        check_tracker_url(url)?;
+    }
+    let input = Input::open(&args.input)?;
+    let signing_key = key::load_or_create(args.key.as_deref())?;
+    let metadata = live_metadata(
+        &signing_key.public_key(),
+        chunk_size,
+        Some(args.chunks_per_signature),
+        Some(args.window),
+    )?;
+    let settings = LiveSettings {
+        chunk_rate: match rate {
+            Rate::Fixed(bytes) => Some(bytes / f64::from(chunk_size)),
+            Rate::Auto => None,
+        },
+        ntp_at_start: key::ntp_now(),
+        ..LiveSettings::default()
+    };
+    let storage = SwarmStorage::LiveSource {
+        metadata,
+        key: Box::new(signing_key),
+        settings,
+    };
+    let runtime = runtime()?;
+    runtime.block_on(serve(args, listen, storage, input, rate, interval))
+}
+
+async fn serve(
+    args: &LiveArgs,
+    listen: SocketAddr,
+    storage: SwarmStorage,
+    input: Input,
+    rate: Rate,
+    interval: Option<Duration>,
+) -> Result<()> {
+    let SwarmStorage::LiveSource { metadata, .. } = &storage else {
+        bail!("internal: not a live source");
+    };
+    let metadata = metadata.clone();
+    let swarm = metadata.swarm_id.clone();
+    let chunk_size = metadata.fixed_chunk_size().unwrap_or(1024);
+    let mut config = NodeConfig::for_chunk_size(listen, chunk_size);
+    // A few upload slots: the source feeds some receivers, and they relay to the rest.
+    config.endpoint.upload_slots = 4;
+    let (node, _events) = Node::spawn(config)?;
+    node.add_swarm(storage).await?;
+    let trackers = join_trackers(&node, &swarm, &args.tracker, PeerMode::Seeder).await?;
+    let local = node.local_addr();
+    let peers = if local.ip().is_unspecified() {
+        trackers
+            .iter()
+            .find_map(ppsp_node::tracking::Tracking::reflexive)
+            .map(|seen| SocketAddr::new(seen.ip(), local.port()))
+    } else {
+        Some(local)
+    };
+    let uri = SwarmUri {
+        metadata,
+        trackers: args.tracker.clone(),
+        peers: peers.into_iter().collect(),
+    };
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{uri}")
+        .and_then(|()| stdout.flush())
+        .context("write the swarm URI")?;
+    let source = if args.input == "-" {
+        "stdin"
+    } else {
+        &args.input
+    };
+    eprintln!("ppsp live: streaming {source} in {chunk_size}-byte chunks on {local}");
+    let (chunks, mut chunk_rx) = mpsc::channel(64);
+    let reader = input.spawn(chunk_size, chunks);
+    let result = pump(&node, &swarm, &mut chunk_rx, rate, chunk_size, interval).await;
+    drop(chunk_rx);
+    let ended = matches!(result, Ok(Ended::Input));
+    if ended && args.linger > 0 {
+        eprintln!(
+            "ppsp live: end of input; serving {} s more for the last chunks",
+            args.linger
+        );
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(args.linger)) => {}
+            _ = interrupted() => {}
+        }
+    }
+    leave_trackers(trackers).await;
+    let uploaded = node
+        .report(swarm.clone())
+        .await
+        .ok()
+        .flatten()
+        .map_or(0, |r| r.swarm.payload_bytes_up);
+    node.shutdown().await;
+    eprintln!("ppsp live: stopped; uploaded {uploaded} bytes of chunks");
+    result?;
+    if ended {
+        // A read error ends the input too; it is the command's error then.
+        reader
+            .await
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the input thread failed")))?;
+    }
+    Ok(())
+}
+
+/// Why pushing stopped.
+enum Ended {
+    Input,
+    Interrupted,
+}
+
+/// Pushes chunks as they come (paced to `rate` when fixed), with progress lines, until end
+/// of input or Ctrl-C.
+async fn pump(
+    node: &NodeHandle,
+    swarm: &SwarmId,
+    chunks: &mut mpsc::Receiver<Bytes>,
+    rate: Rate,
+    chunk_size: u32,
+    interval: Option<Duration>,
+) -> Result<Ended> {
+    let signal = interrupted();
+    tokio::pin!(signal);
+    let started = Instant::now();
+    let period = match rate {
+        Rate::Fixed(bytes) => Some(Duration::from_secs_f64(f64::from(chunk_size) / bytes)),
+        Rate::Auto => None,
+    };
+    let mut ticks = tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600)));
+    ticks.tick().await;
+    let mut pushed: u64 = 0;
+    loop {
+        if let Some(period) = period {
+            let due = started + period.mul_f64(pushed as f64);
+            tokio::select! {
+                result = &mut signal => { result?; return Ok(Ended::Interrupted); }
+                () = tokio::time::sleep_until(due.into()) => {}
+            }
+        }
+        tokio::select! {
+            result = &mut signal => { result?; return Ok(Ended::Interrupted); }
+            chunk = chunks.recv() => {
+                let Some(chunk) = chunk else { return Ok(Ended::Input) };
+                node.push_live_chunk(swarm.clone(), chunk).await?;
+                pushed += 1;
+            }
+            _ = ticks.tick(), if interval.is_some() => {
+                let report = node.report(swarm.clone()).await?;
+                let (up, peers) = report.map_or((0, 0), |r| (r.swarm.payload_bytes_up, r.swarm.peers));
+                let copy = pushed * u64::from(chunk_size);
+                eprintln!(
+                    "ppsp live: {pushed} chunks ({}) pushed, {} uploaded ({:.2} copies), {peers} peers",
+                    mib(copy),
+                    mib(up),
+                    up as f64 / copy.max(1) as f64,
+                );
+            }
+        }
+    }
+}
+
+/// What `ppsp get` passes on for a live swarm URI: see [`follow`].
+pub(crate) struct FollowTarget {
+    pub(crate) metadata: ppsp_core::swarm::SwarmMetadata,
+    pub(crate) peers: Vec<SocketAddr>,
+    pub(crate) trackers: Vec<String>,
+    pub(crate) listen: SocketAddr,
+    pub(crate) output: PathBuf,
+}
