@@ -44,6 +44,12 @@ pub(crate) enum State {
     Closed(CloseReason),
 }
 
+/// A swarm's channels by our channel ID. Boxed: a channel is several hundred bytes, and the
+/// swarm takes each out of the map and puts it back around its handlers (to borrow the swarm
+/// and the channel mutably at once), so unboxed values made every such round trip shift
+/// whole B-tree nodes of channels in memory.
+pub(crate) type Channels = BTreeMap<ChannelId, Box<Channel>>;
+
 /// One channel to one peer.
 pub(crate) struct Channel {
     /// The peer's channel ID (zero until its HANDSHAKE arrives).

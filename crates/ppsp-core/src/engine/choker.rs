@@ -9,14 +9,14 @@
 //! that frees up between rounds (its peer left, completed or fell silent) goes at once to
 //! the best-reciprocating peer waiting, rather than idling until the next round.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use ppsp_wire::ppspp::{ChannelId, Message};
 use rand::RngExt;
 
 use super::EndpointConfig;
-use super::channel::Channel;
+use super::channel::{Channel, Channels};
 use super::swarm::Io;
 
 /// The per-swarm choking schedule.
@@ -41,12 +41,7 @@ impl Choker {
     }
 
     /// Whether a newly opened channel may start unchoked: a slot is free.
-    pub(crate) fn admit(
-        &self,
-        io: &Io<'_>,
-        channels: &BTreeMap<ChannelId, Channel>,
-        chunk_count: Option<u64>,
-    ) -> bool {
+    pub(crate) fn admit(&self, io: &Io<'_>, channels: &Channels, chunk_count: Option<u64>) -> bool {
         let holding = channels
             .values()
             .filter(|c| holds_slot(c, io, chunk_count))
@@ -59,7 +54,7 @@ impl Choker {
     pub(crate) fn fill(
         &mut self,
         io: &mut Io<'_>,
-        channels: &mut BTreeMap<ChannelId, Channel>,
+        channels: &mut Channels,
         seeding: bool,
         chunk_count: Option<u64>,
     ) {
@@ -87,7 +82,7 @@ impl Choker {
     pub(crate) fn round(
         &mut self,
         io: &mut Io<'_>,
-        channels: &mut BTreeMap<ChannelId, Channel>,
+        channels: &mut Channels,
         seeding: bool,
         chunk_count: Option<u64>,
     ) {

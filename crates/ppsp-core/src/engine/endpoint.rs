@@ -272,7 +272,7 @@ impl Endpoint {
             let mut sink = io.sink();
             sink.send(&mut channel, initial);
             s.stats.bytes_up += sink.bytes;
-            s.channels.insert(local, channel);
+            s.channels.insert(local, Box::new(channel));
         });
         self.routes.insert(local, swarm_id.clone());
         Ok(())
@@ -458,7 +458,7 @@ impl Endpoint {
                 .peer_have
                 .runs()
                 .for_each(|run| s.picker.peer_gained(run));
-            s.channels.insert(local, channel);
+            s.channels.insert(local, Box::new(channel));
         });
         self.routes.insert(local, swarm_id);
         true

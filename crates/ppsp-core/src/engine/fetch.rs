@@ -228,7 +228,8 @@ impl Swarm {
             return;
         }
         let count = self.chunk_count();
-        self.picker.track(count, &self.have, self.channels.values());
+        self.picker
+            .track(count, &self.have, self.channels.values().map(|c| &**c));
         let best_srtt = self.best_srtt();
         let epoch = self.pick_epoch;
         let (now, config) = (io.now, io.config);
@@ -263,8 +264,13 @@ impl Swarm {
                     best_srtt,
                 };
                 let want = channel.pipeline() - channel.requested.len();
-                self.picker
-                    .pick(&cx, channel, self.channels.values(), want, io.rng)
+                self.picker.pick(
+                    &cx,
+                    channel,
+                    self.channels.values().map(|c| &**c),
+                    want,
+                    io.rng,
+                )
             };
             let Some(channel) = self.channels.get_mut(id) else {
                 continue;

@@ -15,7 +15,7 @@ use ppsp_wire::ppspp::{
 };
 use rand::rngs::StdRng;
 
-use super::channel::{Channel, State};
+use super::channel::{Channel, Channels, State};
 use super::choker::Choker;
 use super::content::Integrity;
 use super::event::{BanReason, CloseReason, Event, SwarmStats, Transmit};
@@ -96,7 +96,7 @@ pub(crate) struct Swarm {
     pub(crate) choker: Choker,
     /// Addresses of peers that sent corrupt content (section 12.2): never talked to again.
     pub(crate) banned: BTreeSet<SocketAddr>,
-    pub(crate) channels: BTreeMap<ChannelId, Channel>,
+    pub(crate) channels: Channels,
     pub(crate) stats: SwarmStats,
     pub(crate) complete: bool,
     /// When late urgent requests were last looked at (see `late`).

@@ -10,6 +10,7 @@
 //! what to request from whom.
 
 mod api;
+mod candidate;
 pub(crate) mod integrity;
 mod picker;
 mod serve;

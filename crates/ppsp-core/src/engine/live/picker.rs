@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use ppsp_wire::ppspp::{ChannelId, Message};
 use rand::RngExt;
 
+use super::candidate::Candidate;
 use super::state::LiveState;
 use crate::engine::event::Event;
 use crate::engine::picker::coalesce;
@@ -85,20 +86,21 @@ impl Swarm {
 
     /// Our newest signed munro to every newly opened channel.
     fn tune_in_new_peers(&mut self, live: &mut LiveState) {
-        let ids: Vec<ChannelId> = self.channels.keys().copied().collect();
-        for id in ids {
-            let peer = live.peers.entry(id).or_default();
-            if peer.tuned {
-                continue;
-            }
-            let Some(mut channel) = self.channels.remove(&id) else {
-                continue;
-            };
-            if channel.is_open() {
+        // Collected only when a channel needs it (an empty Vec does not allocate): this
+        // runs after every input.
+        let mut fresh = Vec::new();
+        for (id, channel) in &self.channels {
+            let peer = live.peers.entry(*id).or_default();
+            if !peer.tuned && channel.is_open() {
                 peer.tuned = true;
-                self.tune_in(&mut channel);
+                fresh.push(*id);
             }
-            self.channels.insert(id, channel);
+        }
+        for id in fresh {
+            if let Some(mut channel) = self.channels.remove(&id) {
+                self.tune_in(&mut channel);
+                self.channels.insert(id, channel);
+            }
         }
     }
 
@@ -216,63 +218,63 @@ impl Swarm {
     }
 
     /// Requests chunks in playback order, each from its best holder with room.
+    ///
+    /// This runs after every input, so the peers are summarised once per run
+    /// ([`Candidate`]) rather than looked up per chunk examined.
     fn request_in_order(&mut self, io: &mut Io<'_>, live: &mut LiveState) {
         let (Some(from), Some(edge)) = (self.wanted_from(live), live.edge) else {
             return;
         };
-        let mut room: Vec<(ChannelId, usize)> = self
+        let mut candidates: Vec<Candidate<'_>> = self
             .channels
             .iter()
             .filter(|(_, c)| c.is_open() && !c.choked_by_peer)
-            .map(|(id, c)| (*id, c.depth.saturating_sub(c.requested.len())))
+            .map(|(id, c)| Candidate::new(*id, c, live, io.now))
             .collect();
+        let mut room_left: usize = candidates.iter().map(|c| c.room).sum();
         let mut picks: Vec<(ChannelId, u64)> = Vec::new();
         let last = edge.min(from.saturating_add(SPAN - 1));
         for chunk in from..=last {
-            if room.iter().all(|(_, r)| *r == 0) {
+            if room_left == 0 {
                 break;
             }
             if self.have.contains(chunk) || self.outstanding.contains_key(&chunk) {
                 continue;
             }
-            let slack = live.slack(chunk, io.now);
-            let urgent = slack.is_some_and(|s| s < live.settings.urgent_slack);
-            let holders: Vec<ChannelId> = room
-                .iter()
-                .map(|(id, _)| *id)
-                .filter(|id| self.channels[id].peer_have.contains(chunk))
-                .collect();
-            if holders.is_empty() {
+            let mut held = false;
+            let mut only_upstream = true;
+            for candidate in candidates.iter().filter(|c| c.holds(chunk)) {
+                held = true;
+                only_upstream &= candidate.upstream;
+            }
+            if !held {
                 continue;
             }
+            let slack = live.slack(chunk, io.now);
+            let urgent = slack.is_some_and(|s| s < live.settings.urgent_slack);
             // Only upstream peers have it: leave it to a relay while there is time.
-            let only_upstream = holders.iter().all(|id| live.is_upstream(*id));
             if only_upstream && slack.is_some_and(|s| s > live.relay_slack(chunk)) {
                 continue;
             }
-            let best = room
+            let best = candidates
                 .iter()
-                .filter(|(id, r)| {
-                    *r > 0 && holders.contains(id) && !self.channels[id].avoids(chunk, io.now)
-                })
-                .map(|(id, r)| {
-                    let channel = &self.channels[id];
-                    let load = channel.requested.len() * 1024 / channel.depth.max(1);
-                    let slow = !urgent && demoted(live, *id, io.now);
-                    let upstream = live.is_upstream(*id);
-                    let key = (slow, upstream, load, usize::MAX - r, io.rng.random::<u32>());
-                    (key, *id)
+                .enumerate()
+                .filter(|(_, c)| c.room > 0 && c.holds(chunk) && !c.avoids(chunk, io.now))
+                .map(|(i, c)| {
+                    let slow = !urgent && c.demoted;
+                    let key = (slow, c.upstream, c.load, usize::MAX - c.room);
+                    ((key, io.rng.random::<u32>()), i)
                 })
                 .min()
-                .map(|(_, id)| id);
+                .map(|(_, i)| i);
             let Some(best) = best else {
                 continue;
             };
-            if let Some(entry) = room.iter_mut().find(|(id, _)| *id == best) {
-                entry.1 -= 1;
-            }
-            picks.push((best, chunk));
+            candidates[best].room -= 1;
+            room_left -= 1;
+            picks.push((candidates[best].id, chunk));
         }
+        drop(candidates);
         let mut by_channel: Vec<(ChannelId, Vec<u64>)> = Vec::new();
         for (id, chunk) in picks {
             match by_channel.iter_mut().find(|(c, _)| *c == id) {
@@ -305,7 +307,7 @@ impl Swarm {
 }
 
 /// Whether the peer on channel `id` is demoted at `now`.
-fn demoted(live: &LiveState, id: ChannelId, now: Instant) -> bool {
+pub(super) fn demoted(live: &LiveState, id: ChannelId, now: Instant) -> bool {
     live.peers
         .get(&id)
         .and_then(|p| p.demoted_until)
