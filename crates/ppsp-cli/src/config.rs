@@ -1,4 +1,4 @@
-//! Node settings shared by `ppsp seed`, `get` and `play`: the TOML file (`--config`, see
+//! Node settings shared by `ppsp seed`, `get`, `play` and `live`: the TOML file (`--config`, see
 //! `ppsp print-config`), `PPSP_*` environment variables and flags.
 //!
 //! Precedence, highest first: flags, `PPSP_*` variables (clap reads both, the flag winning),
@@ -26,12 +26,21 @@ pub(crate) struct FileConfig {
 pub(crate) struct NodeFile {
     /// UDP address; each command has its own default when unset.
     pub(crate) listen: Option<SocketAddr>,
-    /// HTTP address of `ppsp play`'s player endpoint (and `/metrics`).
+    /// HTTP address of the node's own server (`POST /ppsp`, chunk GETs, `/metrics`) for
+    /// `seed`, `get` and `live` (`--http-listen`); no server when unset.
     pub(crate) http_listen: Option<SocketAddr>,
+    /// Transports the node moves data over, preferred first (`--transports`).
+    pub(crate) transports: String,
+    /// HTTP address of `ppsp play`'s player endpoint (and its `/metrics`): a setting of its
+    /// own, since a player endpoint and a signalling server are different ports.
+    pub(crate) player_listen: Option<SocketAddr>,
     /// Trackers used when no `--tracker` is given.
     pub(crate) trackers: Vec<String>,
     /// Chunk size of content we create (`ppsp seed`).
     pub(crate) chunk_size: u32,
+    /// Chunk size of a live stream we create (`ppsp live`): its own key because its default
+    /// is larger (see [`crate::live::DEFAULT_LIVE_CHUNK`]).
+    pub(crate) live_chunk_size: u32,
     /// Merkle hash function of content we create.
     pub(crate) hash: String,
     /// Channels per swarm beyond which peers learnt by PEX are not connected.
@@ -51,8 +60,11 @@ impl Default for NodeFile {
         Self {
             listen: None,
             http_listen: None,
+            transports: crate::transports::DEFAULT_TRANSPORTS.to_string(),
+            player_listen: None,
             trackers: Vec::new(),
             chunk_size: 1024,
+            live_chunk_size: crate::live::DEFAULT_LIVE_CHUNK,
             hash: "sha256".to_string(),
             max_peers: node.max_peers_per_swarm,
             upload_slots: node.endpoint.upload_slots,
@@ -137,12 +149,15 @@ fn check(node: &NodeFile) -> Result<()> {
     if node.upload_slots == 0 {
         bail!("upload_slots must be at least 1");
     }
-    if !(1..=16 << 20).contains(&node.chunk_size) {
-        bail!(
-            "chunk_size must be from 1 to 16777216 bytes, not {}",
-            node.chunk_size
-        );
+    for (key, size) in [
+        ("chunk_size", node.chunk_size),
+        ("live_chunk_size", node.live_chunk_size),
+    ] {
+        if !(1..=16 << 20).contains(&size) {
+            bail!("{key} must be from 1 to 16777216 bytes, not {size}");
+        }
     }
+    crate::transports::parse_transports("transports", &node.transports)?;
     for url in &node.trackers {
         crate::node_run::check_tracker_url(url)?;
     }

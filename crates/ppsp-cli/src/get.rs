@@ -238,8 +238,8 @@ async fn fetch(
     eprintln!("ppsp get: start: {already} of {total} chunks already verified");
     let download = SharedDownload::new(download);
     let mut config = settings.node_config(listen, chunk_size);
-    args.transport.apply(&mut config)?;
-    if !args.transport.speaks_udp() && target.trackers.is_empty() {
+    args.transport.apply(&mut config, settings)?;
+    if !crate::transports::speaks_udp(&config) && target.trackers.is_empty() {
         bail!("without ppspp/udp, peers are found through a tracker: give --tracker URL");
     }
     let (node, events) = Node::spawn(config)?;

@@ -8,6 +8,11 @@
 //! it, so that a restarted source keeps its swarm ID. `--rate BYTES/S` paces the input (a
 //! file read as if it were live) and tells the engine the stream rate; `auto` takes the
 //! input as fast as it comes (a live encoder paces itself). Progress goes to stderr.
+//!
+//! Node settings (tracker, listen, chunk size, `--http-listen`, `--transports`, log level)
+//! come from the flags, `PPSP_*` variables and `--config` file like those of `ppsp seed`, so
+//! that a source is configured like the rest of a deployment and, with an HTTP port, takes
+//! part in the signalling plane and serves `/metrics`.
 
 mod follow;
 mod input;
@@ -31,6 +36,7 @@ use tokio::sync::mpsc;
 pub(crate) use follow::follow;
 use input::Input;
 
+use crate::config::NodeFile;
 use crate::hash::parse_chunk_size;
 use crate::node_run::{
     check_tracker_url, interrupted, join_trackers, leave_trackers, mib, parse_addr, parse_interval,
@@ -39,23 +45,28 @@ use crate::node_run::{
 
 /// Default chunk size of a live stream: 8 KiB keeps a few-Mbit/s stream near a few dozen
 /// datagrams a second per peer (1 KiB, the RFC default, would be hundreds).
-pub(crate) const DEFAULT_LIVE_CHUNK: &str = "8192";
+pub(crate) const DEFAULT_LIVE_CHUNK: u32 = 8192;
+
+/// Upload slots of a source nobody configured: it feeds a few receivers, which relay to the
+/// rest.
+const DEFAULT_SOURCE_SLOTS: usize = 4;
 
 /// Arguments of `ppsp live`.
 #[derive(Debug, Args)]
 pub(crate) struct LiveArgs {
-    /// Tracker to register with (http:// or https:// URL); repeatable.
-    #[arg(long)]
+    /// Tracker to register with (http:// or https:// URL); repeatable [default: the file's].
+    #[arg(long, env = "PPSP_TRACKER", value_delimiter = ',')]
     tracker: Vec<String>,
     /// Where the stream comes from: a file or `-` for stdin.
     #[arg(long, default_value = "-")]
     input: String,
-    /// UDP address to serve on.
-    #[arg(long, default_value = "0.0.0.0:6778")]
-    listen: String,
-    /// Chunk size in bytes; the last, partial chunk at end of input is padded with zeros.
-    #[arg(long, default_value = DEFAULT_LIVE_CHUNK, allow_hyphen_values = true)]
-    chunk_size: String,
+    /// UDP address to serve on [default: the file's listen, else 0.0.0.0:6778].
+    #[arg(long, env = "PPSP_LISTEN")]
+    listen: Option<String>,
+    /// Chunk size in bytes; the last, partial chunk at end of input is padded with zeros
+    /// [default: the file's live_chunk_size, else 8192].
+    #[arg(long, env = "PPSP_LIVE_CHUNK_SIZE", allow_hyphen_values = true)]
+    chunk_size: Option<String>,
     /// File holding the signing key: loaded if it exists, else generated and saved there
     /// (mode 0600). Without it, a new key (and swarm ID) every run.
     #[arg(long)]
@@ -76,6 +87,10 @@ pub(crate) struct LiveArgs {
     /// Seconds between progress lines on stderr; 0 for none.
     #[arg(long, default_value = "5")]
     log_interval: String,
+    #[command(flatten)]
+    transport: crate::transports::TransportArgs,
+    #[command(flatten)]
+    node: crate::config::NodeOptions,
 }
 
 /// The stream rate: fixed bytes per second, or whatever the input gives.
@@ -96,8 +111,18 @@ fn parse_rate(text: &str) -> Result<Rate> {
 }
 
 pub(crate) fn run(args: &LiveArgs) -> Result<()> {
-    let listen = parse_addr("--listen", &args.listen)?;
-    let chunk_size = parse_chunk_size(&args.chunk_size)?;
+    let settings = args.node.load()?;
+    let listen = match &args.listen {
+        Some(text) => parse_addr("--listen", text)?,
+        None => settings
+            .node
+            .listen
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 6778))),
+    };
+    let chunk_size = match &args.chunk_size {
+        Some(text) => parse_chunk_size(text)?,
+        None => settings.node.live_chunk_size,
+    };
     let rate = parse_rate(&args.rate)?;
     let interval = parse_interval(&args.log_interval)?;
     if !(1..=1024).contains(&args.chunks_per_signature) {
@@ -109,9 +134,16 @@ pub(crate) fn run(args: &LiveArgs) -> Result<()> {
     if !(16..=65_536).contains(&args.window) {
         bail!("--window: expected 16 to 65536 chunks, not {}", args.window);
     }
-    for url in &args.tracker {
+    let trackers = settings.trackers(&args.tracker);
+    for url in &trackers {
         check_tracker_url(url)?;
     }
+    // Every flag is checked before the input is opened and a key file written.
+    let mut config = settings.node_config(listen, chunk_size);
+    if settings.node.upload_slots == NodeFile::default().upload_slots {
+        config.endpoint.upload_slots = DEFAULT_SOURCE_SLOTS;
+    }
+    args.transport.apply(&mut config, &settings)?;
     let input = Input::open(&args.input)?;
     let signing_key = key::load_or_create(args.key.as_deref())?;
     let metadata = live_metadata(
@@ -120,7 +152,7 @@ pub(crate) fn run(args: &LiveArgs) -> Result<()> {
         Some(args.chunks_per_signature),
         Some(args.window),
     )?;
-    let settings = LiveSettings {
+    let live = LiveSettings {
         chunk_rate: match rate {
             Rate::Fixed(bytes) => Some(bytes / f64::from(chunk_size)),
             Rate::Auto => None,
@@ -131,15 +163,22 @@ pub(crate) fn run(args: &LiveArgs) -> Result<()> {
     let storage = SwarmStorage::LiveSource {
         metadata,
         key: Box::new(signing_key),
-        settings,
+        settings: live,
     };
     let runtime = runtime()?;
-    runtime.block_on(serve(args, listen, storage, input, rate, interval))
+    let source = Source { config, trackers };
+    runtime.block_on(serve(args, source, storage, input, rate, interval))
+}
+
+/// How the source's node runs, and the trackers it registers with.
+struct Source {
+    config: NodeConfig,
+    trackers: Vec<String>,
 }
 
 async fn serve(
     args: &LiveArgs,
-    listen: SocketAddr,
+    source: Source,
     storage: SwarmStorage,
     input: Input,
     rate: Rate,
@@ -151,12 +190,14 @@ async fn serve(
     let metadata = metadata.clone();
     let swarm = metadata.swarm_id.clone();
     let chunk_size = metadata.fixed_chunk_size().unwrap_or(1024);
-    let mut config = NodeConfig::for_chunk_size(listen, chunk_size);
-    // A few upload slots: the source feeds some receivers, and they relay to the rest.
-    config.endpoint.upload_slots = 4;
+    let Source {
+        config,
+        trackers: tracker_urls,
+    } = source;
     let (node, _events) = Node::spawn(config)?;
+    crate::transports::announce("live", &node);
     node.add_swarm(storage).await?;
-    let trackers = join_trackers(&node, &swarm, &args.tracker, PeerMode::Seeder).await?;
+    let trackers = join_trackers(&node, &swarm, &tracker_urls, PeerMode::Seeder).await?;
     let local = node.local_addr();
     let peers = if local.ip().is_unspecified() {
         trackers
@@ -168,19 +209,19 @@ async fn serve(
     };
     let uri = SwarmUri {
         metadata,
-        trackers: args.tracker.clone(),
+        trackers: tracker_urls,
         peers: peers.into_iter().collect(),
     };
     let mut stdout = std::io::stdout();
     writeln!(stdout, "{uri}")
         .and_then(|()| stdout.flush())
         .context("write the swarm URI")?;
-    let source = if args.input == "-" {
+    let input_name = if args.input == "-" {
         "stdin"
     } else {
         &args.input
     };
-    eprintln!("ppsp live: streaming {source} in {chunk_size}-byte chunks on {local}");
+    eprintln!("ppsp live: streaming {input_name} in {chunk_size}-byte chunks on {local}");
     let (chunks, mut chunk_rx) = mpsc::channel(64);
     let reader = input.spawn(chunk_size, chunks);
     let result = pump(&node, &swarm, &mut chunk_rx, rate, chunk_size, interval).await;

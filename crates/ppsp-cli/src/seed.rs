@@ -97,7 +97,7 @@ async fn serve(
     let (chunks, length) = (seed.chunk_count(), seed.content_len());
     let mut config =
         settings.node_config(listen, seed.metadata().fixed_chunk_size().unwrap_or(1024));
-    args.transport.apply(&mut config)?;
+    args.transport.apply(&mut config, settings)?;
     let (node, _events) = Node::spawn(config)?;
     crate::transports::announce("seed", &node);
     node.add_swarm(SwarmStorage::seed(seed)).await?;

@@ -1,6 +1,7 @@
-//! `--http-listen` and `--transports`, shared by `ppsp seed` and `ppsp get`: the node's HTTP
-//! port (XML peer signalling, `POST /ppsp`, and the `http` transport) and the transports it
-//! moves data over, preferred first.
+//! `--http-listen` and `--transports`, shared by `ppsp seed`, `get` and `live`: the node's
+//! HTTP port (XML peer signalling, `POST /ppsp`, the `http` transport and `/metrics`) and the
+//! transports it moves data over, preferred first. Like the other node settings they come
+//! from the flag, else `PPSP_HTTP_LISTEN` / `PPSP_TRANSPORTS`, else the configuration file.
 
 use anyhow::{Result, bail};
 use clap::Args;
@@ -8,50 +9,78 @@ use ppsp_node::node::{NodeConfig, NodeHandle};
 use ppsp_node::signalling::SignallingStats;
 use ppsp_wire::peer_list::Transport;
 
+use crate::config::Settings;
 use crate::node_run::parse_addr;
+
+/// The transports of a node nobody configured: UDP first, `http` with peers that ask for it.
+pub(crate) const DEFAULT_TRANSPORTS: &str = "ppspp/udp,http";
 
 /// The flags.
 #[derive(Debug, Args)]
 pub(crate) struct TransportArgs {
-    /// TCP address of the HTTP server answering XML peer signalling (POST /ppsp) and chunk
-    /// GETs of the http transport; none without it.
-    #[arg(long)]
+    /// TCP address of the HTTP server answering XML peer signalling (POST /ppsp), chunk
+    /// GETs of the http transport and GET /metrics [default: the file's, else none].
+    #[arg(long, env = "PPSP_HTTP_LISTEN")]
     http_listen: Option<String>,
     /// Transports to move data over, preferred first, comma-separated: ppspp/udp, http.
-    /// Without ppspp/udp no UDP is exchanged (peers are found through a tracker).
-    #[arg(long, default_value = "ppspp/udp,http")]
-    transports: String,
+    /// Without ppspp/udp no UDP is exchanged (peers are found through a tracker)
+    /// [default: the file's, else ppspp/udp,http].
+    #[arg(long, env = "PPSP_TRANSPORTS")]
+    transports: Option<String>,
+    /// This node's access link, told to peers that ask (PROPERTY_QUERY): adsl, cable, ftth,
+    /// lan, wifi or mobile; peers and trackers use it to pair similar peers.
+    #[arg(long, env = "PPSP_ACCESS_TYPE")]
+    access_type: Option<String>,
+    /// The NAT in front of this node, told to peers that ask: none, full_cone, restricted,
+    /// port_restricted or symmetric.
+    #[arg(long, env = "PPSP_NAT_TYPE")]
+    nat_type: Option<String>,
 }
 
 impl TransportArgs {
-    /// Checks the flags and sets them in `config`.
-    pub(crate) fn apply(&self, config: &mut NodeConfig) -> Result<()> {
-        config.transports = parse_transports(&self.transports)?;
-        config.http_listen = self
-            .http_listen
-            .as_deref()
-            .map(|text| parse_addr("--http-listen", text))
-            .transpose()?;
+    /// Checks the flags (else the settings' values) and sets them in `config`.
+    pub(crate) fn apply(&self, config: &mut NodeConfig, settings: &Settings) -> Result<()> {
+        config.transports = match &self.transports {
+            Some(text) => parse_transports("--transports", text)?,
+            None => parse_transports("transports", &settings.node.transports)?,
+        };
+        config.http_listen = match &self.http_listen {
+            Some(text) => Some(parse_addr("--http-listen", text)?),
+            None => settings.node.http_listen,
+        };
+        if let Some(text) = &self.access_type {
+            config.signalling.access_type = Some(
+                text.parse()
+                    .map_err(|e| anyhow::anyhow!("--access-type: {e}"))?,
+            );
+        }
+        if let Some(text) = &self.nat_type {
+            config.signalling.nat_type = Some(
+                text.parse()
+                    .map_err(|e| anyhow::anyhow!("--nat-type: {e}"))?,
+            );
+        }
         Ok(())
-    }
-
-    /// Whether UDP is among the transports (the flags were checked by [`Self::apply`]).
-    pub(crate) fn speaks_udp(&self) -> bool {
-        parse_transports(&self.transports).is_ok_and(|t| t.contains(&Transport::PpsppUdp))
     }
 }
 
-/// `ppspp/udp,http` and the like: known transports this node implements, no repeats.
-fn parse_transports(text: &str) -> Result<Vec<Transport>> {
+/// Whether a node so configured moves data over UDP.
+pub(crate) fn speaks_udp(config: &NodeConfig) -> bool {
+    config.transports.contains(&Transport::PpsppUdp)
+}
+
+/// `ppspp/udp,http` and the like: known transports this node implements, no repeats;
+/// `what` names the flag or key in errors.
+pub(crate) fn parse_transports(what: &str, text: &str) -> Result<Vec<Transport>> {
     let mut transports = Vec::new();
     for name in text.split(',').map(str::trim) {
         let transport = match name {
             "ppspp/udp" | "udp" => Transport::PpsppUdp,
             "http" => Transport::Http,
-            other => bail!("--transports: {other:?} is not one of ppspp/udp, http"),
+            other => bail!("{what}: {other:?} is not one of ppspp/udp, http"),
         };
         if transports.contains(&transport) {
-            bail!("--transports: {name} is listed twice");
+            bail!("{what}: {name} is listed twice");
         }
         transports.push(transport);
     }
@@ -95,13 +124,14 @@ mod tests {
 
     #[test]
     fn transports_are_read_in_order_and_checked() {
+        let parse = |text| parse_transports("--transports", text);
         assert_eq!(
-            parse_transports("ppspp/udp,http").unwrap(),
+            parse(DEFAULT_TRANSPORTS).unwrap(),
             vec![Transport::PpsppUdp, Transport::Http]
         );
-        assert_eq!(parse_transports("http").unwrap(), vec![Transport::Http]);
-        assert!(parse_transports("http,http").is_err());
-        assert!(parse_transports("relay").is_err());
-        assert!(parse_transports("").is_err());
+        assert_eq!(parse("http").unwrap(), vec![Transport::Http]);
+        assert!(parse("http,http").is_err());
+        assert!(parse("relay").is_err());
+        assert!(parse("").is_err());
     }
 }

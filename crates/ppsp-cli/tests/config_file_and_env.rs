@@ -119,3 +119,103 @@ fn a_bad_configuration_file_is_refused_with_one_line() {
         }
     }
 }
+
+/// `GET /metrics` from `addr`: the body.
+fn metrics(addr: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn live_takes_the_file_and_variables_and_joins_the_signalling_plane() {
+    let dir = tempfile::tempdir().unwrap();
+    // 10 s of input at the given rate: the source is still streaming when asked.
+    let input = dir.path().join("input.ts");
+    std::fs::write(&input, support::content(80 << 10, 3)).unwrap();
+    let (in_file, in_env) = (free_udp(), free_udp());
+    let config = dir.path().join("ppsp.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[node]\nlisten = \"{in_file}\"\nhttp_listen = \"127.0.0.1:0\"\nlive_chunk_size = 4096\n"
+        ),
+    )
+    .unwrap();
+    let mut live = Proc::start_with_env(
+        "live",
+        &[
+            "live",
+            "--input",
+            input.to_str().unwrap(),
+            "--rate",
+            "8192",
+            "--log-interval",
+            "0",
+        ],
+        &[
+            ("PPSP_CONFIG", config.to_str().unwrap()),
+            ("PPSP_LISTEN", &in_env),
+        ],
+    );
+    let uri = live.stdout_line(Duration::from_secs(60));
+    assert_eq!(uri_peer(&uri).to_string(), in_env, "{uri}");
+    assert!(uri.contains("cs=4096&"), "{uri}");
+    let line = live.wait_for_line(Duration::from_secs(30), |l| l.contains("signalling on"));
+    assert!(
+        line.starts_with("ppsp live: signalling on http://"),
+        "{line}"
+    );
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix("/ppsp"))
+        .unwrap();
+    let swarm = uri["ppsp://".len()..].split('?').next().unwrap();
+    let page = metrics(addr);
+    assert!(
+        page.contains(&format!("ppsp_live_source{{swarm=\"{swarm}\"}} 1\n")),
+        "{page}"
+    );
+    let status = live.terminate(Duration::from_secs(30));
+    assert!(status.success(), "{:#?}", live.log);
+}
+
+#[test]
+fn every_variable_the_printed_file_names_is_read_by_a_command() {
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_ppsp"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let printed = run(&["print-config"]);
+    let help: String = ["seed", "get", "play", "live"]
+        .iter()
+        .map(|command| run(&[command, "--help"]))
+        .collect();
+    let names: Vec<&str> = printed
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|word| word.starts_with("PPSP_") && word.len() > "PPSP_".len())
+        .collect();
+    assert!(names.contains(&"PPSP_HTTP_LISTEN"), "{printed}");
+    assert!(names.contains(&"PPSP_PLAYER_LISTEN"), "{printed}");
+    for name in names {
+        assert!(
+            help.contains(&format!("[env: {name}=")),
+            "{name} is printed but no command reads it"
+        );
+    }
+}

@@ -56,6 +56,14 @@ fn bad_flags_say_what_is_expected() {
         &["live", "--tracker", "ftp://x/"],
         "--tracker: expected an http://",
     );
+    fails_with(
+        &["live", "--transports", "relay"],
+        "--transports: \"relay\" is not one of",
+    );
+    fails_with(
+        &["live", "--http-listen", "nowhere"],
+        "--http-listen: expected IP:PORT",
+    );
     fails_with(&["demo", "--peers", "0"], "--peers: expected 1 to 200");
     fails_with(
         &["demo", "--duration", "soon"],

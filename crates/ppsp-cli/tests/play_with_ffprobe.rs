@@ -1,7 +1,8 @@
 //! A real player reads `ppsp play`: ffmpeg generates a 15 s MPEG-TS clip, `ppsp seed` serves
 //! it, `ppsp play` streams it over HTTP while downloading it, and ffmpeg decodes it from the
 //! play URL without a single error, ffprobe seeing the whole duration. Live: ffmpeg encodes
-//! in real time into `ppsp live`, and ffmpeg decodes at least 10 s from `ppsp play`'s URL.
+//! in real time into `ppsp live`, two `ppsp play` endpoints join the stream, and two ffmpeg
+//! readers, one per endpoint and running at once, each decode at least 10 s without error.
 //!
 //! Needs ffmpeg and ffprobe (scripts/test installs them); without them the test says why it
 //! skips.
@@ -158,19 +159,56 @@ impl Drop for Children {
     }
 }
 
+/// The `/metrics` page next to a play URL (`http://ADDR/stream`).
+fn play_metrics(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let addr = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix("/stream"))
+        .unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut page = String::new();
+    stream.read_to_string(&mut page).unwrap();
+    page
+}
+
+/// Live viewers, each a `ppsp play` with its own ffmpeg reader.
+const LIVE_VIEWERS: usize = 2;
+
+/// Decodes 12 s of a live `url` with ffmpeg; the output and the media time decoded.
+fn decode_live(url: &str) -> (Output, u64) {
+    // Generous: two viewers, a real-time encoder and the source share two loaded cores.
+    let decode = run_bounded(
+        Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-progress", "pipe:1", "-i", url])
+            .args(["-t", "12", "-f", "null", "-"]),
+        Duration::from_secs(180),
+    );
+    let decoded = decoded_us(&String::from_utf8_lossy(&decode.stdout));
+    (decode, decoded)
+}
+
 #[test]
-fn ffmpeg_decodes_ten_seconds_of_a_live_stream_from_the_play_url() {
+fn two_ffmpeg_readers_each_decode_ten_seconds_of_a_live_stream_from_their_play_urls() {
     if !have("ffmpeg") {
         eprintln!("skipped: ffmpeg is needed (scripts/test installs it)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // A real-time encoder (-re) for 60 s at most: the source of the live swarm.
+    // A real-time encoder (-re) for 90 s at most: the source of the live swarm.
     let mut encoder = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i"])
         .arg("testsrc=size=320x240:rate=25")
         .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"])
-        .args(["-t", "60", "-c:v", "mpeg2video", "-g", "25", "-b:v", "300k"])
+        .args(["-t", "90", "-c:v", "mpeg2video", "-g", "25", "-b:v", "300k"])
         .args(["-c:a", "mp2", "-b:a", "64k", "-f", "mpegts", "-"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -199,22 +237,52 @@ fn ffmpeg_decodes_ten_seconds_of_a_live_stream_from_the_play_url() {
     let uri = uri.trim().to_string();
     assert!(uri.starts_with("ppsp://"), "{uri:?}");
 
-    let mut play = Proc::start("play", &["play", &uri, "--listen", "127.0.0.1:0"]);
-    let url = play.stdout_line(Duration::from_secs(60));
-    let decode = run_bounded(
-        Command::new("ffmpeg")
-            .args(["-nostdin", "-v", "error", "-progress", "pipe:1", "-i", &url])
-            .args(["-t", "12", "-f", "null", "-"]),
-        Duration::from_secs(120),
-    );
-    let errors = String::from_utf8_lossy(&decode.stderr);
-    assert!(decode.status.success(), "ffmpeg failed: {errors}");
-    assert!(errors.trim().is_empty(), "ffmpeg reported errors: {errors}");
-    let decoded = decoded_us(&String::from_utf8_lossy(&decode.stdout));
-    assert!(
-        decoded >= DECODED_AT_LEAST_US,
-        "ffmpeg decoded only {decoded} us of the live stream"
-    );
-    let status = play.terminate(Duration::from_secs(30));
-    assert!(status.success(), "{:#?}", play.log);
+    let mut viewers: Vec<(Proc, String)> = (0..LIVE_VIEWERS)
+        .map(|i| {
+            let mut play = Proc::start(
+                &format!("play-{i}"),
+                &["play", &uri, "--listen", "127.0.0.1:0"],
+            );
+            let url = play.stdout_line(Duration::from_secs(60));
+            assert!(url.ends_with("/stream"), "{url}");
+            (play, url)
+        })
+        .collect();
+    // Both readers at once: each endpoint serves its player while the other does.
+    let readers: Vec<_> = viewers
+        .iter()
+        .map(|(_, url)| {
+            let url = url.clone();
+            std::thread::spawn(move || decode_live(&url))
+        })
+        .collect();
+    for (i, reader) in readers.into_iter().enumerate() {
+        let (decode, decoded) = reader.join().expect("reader thread");
+        let errors = String::from_utf8_lossy(&decode.stderr);
+        assert!(
+            decode.status.success(),
+            "viewer {i}: ffmpeg failed: {errors}"
+        );
+        assert!(
+            errors.trim().is_empty(),
+            "viewer {i}: ffmpeg reported errors: {errors}"
+        );
+        assert!(
+            decoded >= DECODED_AT_LEAST_US,
+            "viewer {i}: ffmpeg decoded only {decoded} us of the live stream"
+        );
+    }
+    // Each endpoint's counters show the stream it played, continuity included.
+    for (play, url) in &viewers {
+        let page = play_metrics(url);
+        assert!(
+            page.contains("ppsp_live_chunks_on_time_total{") && page.contains(" version=0.0.4"),
+            "{}: {page}",
+            play.name
+        );
+    }
+    for (play, _) in &mut viewers {
+        let status = play.terminate(Duration::from_secs(30));
+        assert!(status.success(), "{}: {:#?}", play.name, play.log);
+    }
 }

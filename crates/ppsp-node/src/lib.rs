@@ -7,9 +7,11 @@
 //! * [`signalling`]: the XML peer protocol over HTTP (server, client, PULL and Hybrid flows)
 //!   and the `http` chunk transport.
 //! * [`node`]: the UDP node — one socket, many swarms — driving the PPSPP engine.
+//! * [`metrics`]: the node's counters as Prometheus text, for `GET /metrics`.
 //! * [`tracking`]: keeping a node's swarm registered with a tracker (RFC 7846).
 #![forbid(unsafe_code)]
 
+pub mod metrics;
 pub mod node;
 pub mod signalling;
 pub mod storage;

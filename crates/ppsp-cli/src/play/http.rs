@@ -22,12 +22,10 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use ppsp_node::node::NodeHandle;
-use ppsp_wire::ids::SwarmId;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::live::LiveSource;
-use super::metrics;
 use super::range::{self, Wanted};
 use super::source::Source;
 
@@ -50,7 +48,6 @@ pub(crate) struct State {
     pub(crate) content: Content,
     pub(crate) content_type: HeaderValue,
     pub(crate) node: NodeHandle,
-    pub(crate) swarm: SwarmId,
 }
 
 pub(crate) type ResponseBody = BoxBody<Bytes, std::io::Error>;
@@ -205,21 +202,18 @@ fn live_stream(live: &LiveSource, state: &State, head: bool) -> Response<Respons
     response
 }
 
+/// The node's counters, rendered as on the node's own HTTP port (one renderer for both).
 async fn metrics_page(state: &State) -> Response<ResponseBody> {
-    match state.node.report(state.swarm.clone()).await {
-        Ok(Some(report)) => {
-            let mut response = text(
-                StatusCode::OK,
-                &metrics::render(&state.swarm.to_string(), &report),
-            );
-            insert(
-                &mut response,
+    match state.node.metrics().await {
+        Ok(metrics) => {
+            let mut response = text(StatusCode::OK, &metrics.render());
+            response.headers_mut().insert(
                 header::CONTENT_TYPE,
-                "text/plain; version=0.0.4".into(),
+                HeaderValue::from_static(ppsp_node::metrics::CONTENT_TYPE),
             );
             response
         }
-        _ => text(StatusCode::SERVICE_UNAVAILABLE, "the node has stopped\n"),
+        Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "the node has stopped\n"),
     }
 }
 

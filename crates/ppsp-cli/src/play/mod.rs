@@ -10,7 +10,6 @@
 
 mod http;
 mod live;
-mod metrics;
 mod range;
 mod source;
 
@@ -43,7 +42,7 @@ pub(crate) struct PlayArgs {
     swarm: String,
     /// HTTP address the player connects to; the URL is printed [default: 127.0.0.1, any
     /// free port].
-    #[arg(long, env = "PPSP_HTTP_LISTEN")]
+    #[arg(long, env = "PPSP_PLAYER_LISTEN")]
     listen: Option<String>,
     /// UDP address of the node (others download from us there too) [default: any free port].
     #[arg(long, env = "PPSP_LISTEN")]
@@ -132,7 +131,7 @@ fn plan(args: &PlayArgs) -> Result<Plan> {
         Some(text) => parse_addr("--listen", text)?,
         None => settings
             .node
-            .http_listen
+            .player_listen
             .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
     };
     let udp = match &args.udp_listen {
@@ -223,7 +222,6 @@ async fn play(plan: Plan, http: std::net::TcpListener, download: Option<Download
         content,
         content_type: plan.content_type,
         node: node.clone(),
-        swarm: swarm.clone(),
     });
     let result = serve_until_interrupted(&node, events, listener, state, &url, &plan.output).await;
     leave_trackers(trackers).await;

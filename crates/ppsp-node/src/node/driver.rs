@@ -149,13 +149,16 @@ impl Driver {
             return;
         };
         let plane = Arc::clone(&side.driver.plane);
-        side.driver.refresh(&self.endpoint);
+        side.driver.refresh(&self.endpoint, self.send_failures);
         if let Some(listener) = side.listener.take() {
             match tokio::net::TcpListener::from_std(listener) {
                 Ok(listener) => {
-                    let app = signalling::router(
-                        Arc::new(SnapshotView(Arc::clone(&plane))),
-                        Arc::clone(plane.state()),
+                    let app = crate::metrics::mount(
+                        signalling::router(
+                            Arc::new(SnapshotView(Arc::clone(&plane))),
+                            Arc::clone(plane.state()),
+                        ),
+                        Arc::clone(&plane),
                     );
                     tokio::spawn(async move {
                         if let Err(error) = axum::serve(listener, app).await {
@@ -249,7 +252,7 @@ impl Driver {
                 }
                 _ = refresh.tick(), if self.plane.is_some() => {
                     if let Some(side) = self.plane.as_mut() {
-                        side.driver.refresh(&self.endpoint);
+                        side.driver.refresh(&self.endpoint, self.send_failures);
                     }
                     Flow::Continue
                 }
@@ -293,7 +296,7 @@ impl Driver {
                     );
                 }
                 if let Some(plane) = self.plane.as_mut() {
-                    plane.driver.refresh(&self.endpoint);
+                    plane.driver.refresh(&self.endpoint, self.send_failures);
                 }
                 let _ = reply.send(result);
             }
@@ -322,6 +325,9 @@ impl Driver {
                     send_failures: self.send_failures,
                 });
                 let _ = reply.send(report);
+            }
+            Command::Metrics { reply } => {
+                let _ = reply.send(crate::metrics::collect(&self.endpoint, self.send_failures));
             }
             Command::RemoveSwarm { swarm, reply } => {
                 self.endpoint.remove_swarm(now, &swarm);

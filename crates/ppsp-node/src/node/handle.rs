@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::driver::Driver;
 use super::live::{LiveCommand, LiveReader, LiveStart};
 use super::{NodeConfig, NodeError, SwarmStorage, socket};
+use crate::metrics::NodeMetrics;
 use crate::signalling::{Plane, PlaneRequest, SignallingStats, new_plane};
 
 /// Commands waiting for the driver; a full queue makes callers wait (backpressure).
@@ -64,6 +65,7 @@ impl Node {
                 local_addr,
                 peer_id,
                 plane,
+                started: std::time::Instant::now(),
             },
             NodeEvents(events),
         ))
@@ -77,6 +79,8 @@ pub struct NodeHandle {
     local_addr: SocketAddr,
     peer_id: PeerId,
     plane: Option<Arc<Plane>>,
+    /// When the node started, for its uptime.
+    started: std::time::Instant,
 }
 
 /// The plane, its driver's request queue and the HTTP listener, for the driver thread.
@@ -170,6 +174,15 @@ impl NodeHandle {
     /// What the signalling plane has done, if the node runs one.
     pub fn signalling_stats(&self) -> Option<SignallingStats> {
         self.plane.as_ref().map(|p| p.stats())
+    }
+
+    /// Every counter of the node, as `GET /metrics` shows them (render with
+    /// [`NodeMetrics::render`]): asked of the driver, so they are current.
+    pub async fn metrics(&self) -> Result<NodeMetrics, NodeError> {
+        let mut metrics = self.ask(|reply| Command::Metrics { reply }).await?;
+        metrics.uptime = self.started.elapsed();
+        metrics.signalling = self.signalling_stats();
+        Ok(metrics)
     }
 
     /// Joins a swarm with its storage.
@@ -350,6 +363,9 @@ pub(crate) enum Command {
     Report {
         swarm: SwarmId,
         reply: oneshot::Sender<Option<SwarmReport>>,
+    },
+    Metrics {
+        reply: oneshot::Sender<NodeMetrics>,
     },
     RemoveSwarm {
         swarm: SwarmId,

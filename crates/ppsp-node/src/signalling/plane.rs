@@ -21,9 +21,10 @@ use ppsp_wire::peer_list::{PeerAddress, PeerInfo, Transport};
 use tokio::sync::{mpsc, oneshot};
 
 use super::client::SignallingClient;
-use super::properties::RateMeter;
+use super::properties::{RateMeter, live_buffer_level};
 use super::state::{SignallingConfig, SignallingState};
 use super::view::{KnownPeer, NodeProperties, NodeView};
+use crate::metrics::{self, NodeMetrics};
 
 /// What the plane asks of the driver.
 pub(crate) enum PlaneRequest {
@@ -48,6 +49,8 @@ pub(crate) enum PlaneRequest {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SwarmSnapshot {
     pub(crate) have: ChunkSet,
+    /// Playback buffered ahead of a live receiver's playhead (`None` elsewhere).
+    pub(crate) buffer_level: Option<Duration>,
     pub(crate) chunk_count: Option<u64>,
     /// The Merkle hash function; `None` for a live swarm (not fetched over `http`).
     pub(crate) hash: Option<HashFunction>,
@@ -69,6 +72,8 @@ pub(crate) struct Snapshot {
     pub(crate) open_links: usize,
     pub(crate) uplink_kbps: Option<u64>,
     pub(crate) downlink_kbps: Option<u64>,
+    /// The engine's counters for `GET /metrics` (uptime and the plane's own added there).
+    pub(crate) metrics: NodeMetrics,
 }
 
 /// Counters of what the plane did, for status lines and the overhead benchmark.
@@ -170,6 +175,7 @@ pub(crate) fn new_plane(
             open_links: 0,
             uplink_kbps: None,
             downlink_kbps: None,
+            metrics: NodeMetrics::default(),
         }),
         requests,
         counters: Counters::default(),
@@ -264,17 +270,22 @@ impl PlaneDriver {
         self.hashes.insert(swarm, hash);
     }
 
-    /// Takes a new snapshot of the engine.
-    pub(crate) fn refresh(&mut self, endpoint: &Endpoint) {
+    /// Takes a new snapshot of the engine; `send_failures` is the driver's count, for the
+    /// metrics page.
+    pub(crate) fn refresh(&mut self, endpoint: &Endpoint, send_failures: u64) {
         let now = Instant::now();
         self.hashes.retain(|id, _| endpoint.has_swarm(id));
         let mut swarms = BTreeMap::new();
         for id in endpoint.swarm_ids() {
             let have = endpoint.local_availability(id).cloned().unwrap_or_default();
+            let buffer_level = endpoint
+                .live_status(id)
+                .and_then(|status| live_buffer_level(&status, &have));
             swarms.insert(
                 id.clone(),
                 SwarmSnapshot {
                     have,
+                    buffer_level,
                     chunk_count: endpoint.swarm_stats(id).and_then(|s| s.chunk_count),
                     hash: self.hashes.get(id).copied().flatten(),
                     links: endpoint.peer_links(id).unwrap_or_default(),
@@ -293,6 +304,7 @@ impl PlaneDriver {
             open_links: endpoint.open_links(),
             uplink_kbps: self.up.kbps(),
             downlink_kbps: self.down.kbps(),
+            metrics: metrics::collect(endpoint, send_failures),
         };
         *self
             .plane
@@ -420,8 +432,8 @@ impl NodeView for SnapshotView {
         NodeProperties {
             uplink_kbps: snapshot.uplink_kbps,
             downlink_kbps: snapshot.downlink_kbps,
-            access_type: None,
-            nat_type: None,
+            access_type: self.0.state.config().access_type,
+            nat_type: self.0.state.config().nat_type,
             started: Some(self.0.started),
             concurrent_links: u64::try_from(snapshot.open_links).ok(),
             power: None,
@@ -429,8 +441,8 @@ impl NodeView for SnapshotView {
         }
     }
 
-    fn buffer_level(&self, _swarm: &SwarmId) -> Option<Duration> {
-        None
+    fn buffer_level(&self, swarm: &SwarmId) -> Option<Duration> {
+        self.0.snapshot().swarms.get(swarm)?.buffer_level
     }
 
     fn upload_slots(&self) -> usize {

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use ppsp_core::ChunkSet;
+use ppsp_core::engine::LiveStatus;
 use ppsp_wire::property::{PropertyName, PropertyValue, Stat};
 
 use super::view::NodeProperties;
@@ -57,6 +59,19 @@ impl Measured {
     }
 }
 
+/// How much playback a live receiver holds ahead of its playhead: the verified chunks in a
+/// row from the playhead on, at the stream's chunk rate. `None` at the source, before the
+/// rate is known, or when the status has no playhead yet.
+pub(crate) fn live_buffer_level(status: &LiveStatus, have: &ChunkSet) -> Option<Duration> {
+    let playhead = status.playhead?;
+    let rate = status.chunk_rate.filter(|r| r.is_finite() && *r > 0.0)?;
+    let ahead = have
+        .runs()
+        .find(|run| run.first() <= playhead && playhead <= run.last())
+        .map_or(0, |run| run.last() - playhead + 1);
+    Some(Duration::from_secs_f64(ahead as f64 / rate))
+}
+
 /// Upload-slot use in percent.
 pub(crate) fn load_percent(in_use: usize, total: usize) -> Option<u8> {
     (total > 0).then(|| u8::try_from((in_use.min(total) * 100) / total).unwrap_or(100))
@@ -108,6 +123,45 @@ impl RateMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn receiver(playhead: Option<u64>, chunk_rate: Option<f64>) -> LiveStatus {
+        LiveStatus {
+            source: false,
+            edge: Some(40),
+            newest_held: Some(17),
+            join_chunk: Some(2),
+            playhead,
+            window_start: 0,
+            chunk_rate,
+            chunks_missed: 0,
+            chunks_on_time: 8,
+        }
+    }
+
+    #[test]
+    fn live_buffer_level_counts_the_chunks_held_in_a_row_from_the_playhead() {
+        let mut have = ChunkSet::new();
+        (2..=17).chain(20..=30).for_each(|c| {
+            have.insert(c);
+        });
+        // Chunks 10..=17 are held in a row: 8 chunks at 4 chunks/s.
+        let level = live_buffer_level(&receiver(Some(10), Some(4.0)), &have);
+        assert_eq!(level, Some(Duration::from_secs(2)));
+        // The playhead's own chunk is missing: nothing buffered, whatever comes later.
+        let level = live_buffer_level(&receiver(Some(18), Some(4.0)), &have);
+        assert_eq!(level, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn live_buffer_level_is_unknown_without_a_playhead_or_a_rate() {
+        let have = ChunkSet::new();
+        assert_eq!(live_buffer_level(&receiver(None, Some(4.0)), &have), None);
+        assert_eq!(live_buffer_level(&receiver(Some(3), None), &have), None);
+        assert_eq!(
+            live_buffer_level(&receiver(Some(3), Some(0.0)), &have),
+            None
+        );
+    }
 
     #[test]
     fn rate_meter_reports_kbps_over_its_window() {

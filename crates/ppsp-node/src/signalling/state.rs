@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ppsp_core::ChunkSet;
 use ppsp_wire::ids::{PeerId, SwarmId};
 use ppsp_wire::peer_list::PeerInfo;
+use ppsp_wire::property::{AccessType, NatType};
 
 use super::slots::{Admission, UploadSlots};
 
@@ -29,6 +30,11 @@ pub struct SignallingConfig {
     pub choke_backoff: Duration,
     /// Time allowed for one HTTP exchange (client side) and one request (server side).
     pub request_timeout: Duration,
+    /// This node's access link, answered to PROPERTY_QUERY (`None`: unknown). Declared by the
+    /// operator: a host cannot tell ADSL from fibre by itself.
+    pub access_type: Option<AccessType>,
+    /// The NAT in front of this node, answered to PROPERTY_QUERY (`None`: unknown).
+    pub nat_type: Option<NatType>,
 }
 
 impl Default for SignallingConfig {
@@ -41,6 +47,8 @@ impl Default for SignallingConfig {
             slot_idle: Duration::from_secs(10),
             choke_backoff: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
+            access_type: None,
+            nat_type: None,
         }
     }
 }
