@@ -15,6 +15,7 @@ mod play;
 mod print_config;
 mod progress;
 mod seed;
+mod signals;
 mod tracker;
 mod transports;
 

@@ -44,22 +44,20 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::WARN)
         .try_init();
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("start the async runtime")
+        .context("start the async runtime")?;
+    // Signals are caught from here on, before any URI is printed (see `signals`).
+    {
+        let _context = runtime.enter();
+        crate::signals::listen()?;
+    }
+    Ok(runtime)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub(crate) async fn interrupted() -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("listen for SIGTERM")?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.context("listen for Ctrl-C"),
-        _ = term.recv() => Ok(()),
-    }
-}
+pub(crate) use crate::signals::interrupted;
 
 /// A command stopped by Ctrl-C or SIGTERM before its work was done, after shutting down
 /// cleanly: `main` exits with 130 (128 + SIGINT), as shells do for an interrupted command.

@@ -15,13 +15,7 @@ const CHUNKS: usize = 320;
 
 #[test]
 fn two_gets_receive_a_verified_suffix_of_the_fed_stream() {
-    let mut tracker = Proc::start("tracker", &["tracker", "--listen", "127.0.0.1:0"]);
-    let line = tracker.wait_for_line(Duration::from_secs(30), |l| l.contains("listening on"));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
+    let (tracker, url) = support::tracker("tracker");
 
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("live.key");

@@ -6,36 +6,13 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ppsp_node::signalling::{SignallingClient, SignallingConfig, SignallingState};
 use ppsp_wire::ids::{PeerId, SwarmId};
 use ppsp_wire::peer_list::Transport;
-use support::{Proc, content, number_after, seed};
-
-/// Starts a tracker and returns it with its URL.
-fn tracker(name: &str) -> (Proc, String) {
-    let mut tracker = Proc::start(name, &["tracker", "--listen", "127.0.0.1:0"]);
-    let line = tracker.wait_for_line(Duration::from_secs(60), |l| l.contains("listening on"));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
-    (tracker, url)
-}
-
-/// The HTTP address from a `signalling on http://ADDR/ppsp` line.
-fn signalling_addr(proc: &mut Proc) -> SocketAddr {
-    let line = proc.wait_for_line(Duration::from_secs(60), |l| l.contains("signalling on"));
-    line.split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-}
+use support::{Proc, content, number_after, seed, signalling_addr, tracker};
 
 /// A `ppsp get` of `swarm` into `out` with the metadata flags and `extra`, staying to serve.
 fn get(name: &str, swarm: &str, tracker: &str, out: &std::path::Path, extra: &[&str]) -> Proc {

@@ -44,13 +44,7 @@ fn a_seed_http_port_serves_metrics_that_a_download_moves() {
         &file,
         &["--http-listen", "127.0.0.1:0", "--log-interval", "0"],
     );
-    let line = seeder.wait_for_line(Duration::from_secs(60), |l| l.contains("signalling on"));
-    let addr: SocketAddr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.strip_suffix("/ppsp"))
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr: SocketAddr = support::signalling_addr(&mut seeder);
     // ppsp://SWARM?cs=...
     let swarm = uri["ppsp://".len()..]
         .split('?')

@@ -10,13 +10,7 @@ use support::{Proc, content, seed};
 
 #[test]
 fn two_leechers_find_the_seeder_through_the_tracker() {
-    let mut tracker = Proc::start("tracker", &["tracker", "--listen", "127.0.0.1:0"]);
-    let line = tracker.wait_for_line(Duration::from_secs(30), |l| l.contains("listening on"));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
+    let (_tracker, url) = support::tracker("tracker");
 
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("source.bin");

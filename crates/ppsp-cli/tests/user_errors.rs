@@ -217,13 +217,7 @@ fn await_tracker_peers(url: &str, peers: u64) {
 
 #[test]
 fn get_stopped_by_ctrl_c_exits_130_leaves_the_tracker_and_resumes_to_identical_bytes() {
-    let mut tracker = Proc::start("tracker", &["tracker", "--listen", "127.0.0.1:0"]);
-    let line = tracker.wait_for_line(Duration::from_secs(30), |l| l.contains("listening on"));
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
+    let (_tracker, url) = support::tracker("tracker");
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("source.bin");
     let bytes = content(16 << 20, 5);

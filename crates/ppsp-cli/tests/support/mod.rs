@@ -207,6 +207,28 @@ pub fn seed(file: &Path, extra: &[&str]) -> (Proc, String) {
     (seeder, uri)
 }
 
+/// Starts `ppsp tracker` on a free loopback port; returns it with its base URL.
+pub fn tracker(name: &str) -> (Proc, String) {
+    let mut tracker = Proc::start(name, &["tracker", "--listen", "127.0.0.1:0"]);
+    let line = tracker.wait_for_line(Duration::from_secs(60), |l| l.contains("listening on"));
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    (tracker, url)
+}
+
+/// The address of a node's HTTP port, from its `... signalling on http://ADDR/ppsp` line.
+pub fn signalling_addr(proc: &mut Proc) -> SocketAddr {
+    let line = proc.wait_for_line(Duration::from_secs(60), |l| l.contains("signalling on"));
+    line.split("http://")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix("/ppsp"))
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+}
+
 /// The `peer=` address in a swarm URI.
 pub fn uri_peer(uri: &str) -> SocketAddr {
     let encoded = uri
