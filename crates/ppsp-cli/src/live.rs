@@ -18,16 +18,14 @@ mod follow;
 mod input;
 pub(crate) mod key;
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use bytes::Bytes;
 use clap::Args;
 use ppsp_core::engine::{LiveSettings, live_metadata};
-use ppsp_core::swarm::SwarmUri;
 use ppsp_node::node::{Node, NodeConfig, NodeHandle, SwarmStorage};
 use ppsp_wire::ids::SwarmId;
 use ppsp_wire::tracker::PeerMode;
@@ -199,23 +197,7 @@ async fn serve(
     node.add_swarm(storage).await?;
     let trackers = join_trackers(&node, &swarm, &tracker_urls, PeerMode::Seeder).await?;
     let local = node.local_addr();
-    let peers = if local.ip().is_unspecified() {
-        trackers
-            .iter()
-            .find_map(ppsp_node::tracking::Tracking::reflexive)
-            .map(|seen| SocketAddr::new(seen.ip(), local.port()))
-    } else {
-        Some(local)
-    };
-    let uri = SwarmUri {
-        metadata,
-        trackers: tracker_urls,
-        peers: peers.into_iter().collect(),
-    };
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "{uri}")
-        .and_then(|()| stdout.flush())
-        .context("write the swarm URI")?;
+    crate::node_run::print_swarm_uri(metadata, tracker_urls, local, &trackers)?;
     let input_name = if args.input == "-" {
         "stdin"
     } else {

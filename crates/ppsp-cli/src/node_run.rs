@@ -1,10 +1,12 @@
 //! What `ppsp seed` and `ppsp get` share: flag parsing, the runtime, signals, trackers and
 //! progress figures.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
+use ppsp_core::swarm::{SwarmMetadata, SwarmUri};
 use ppsp_node::node::NodeHandle;
 use ppsp_node::tracking::{Tracking, TrackingConfig};
 use ppsp_wire::ids::SwarmId;
@@ -129,4 +131,35 @@ impl Rate {
         self.at = now;
         format!("{rate:.1} MiB/s")
     }
+}
+
+/// Prints a source's swarm URI as one flushed line on stdout (scripts and tests read it):
+/// the metadata, the trackers, and where peers reach this node ([`advertised`]).
+pub(crate) fn print_swarm_uri(
+    metadata: SwarmMetadata,
+    trackers: Vec<String>,
+    local: SocketAddr,
+    joined: &[Tracking],
+) -> Result<()> {
+    let uri = SwarmUri {
+        metadata,
+        trackers,
+        peers: advertised(local, joined).into_iter().collect(),
+    };
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{uri}")
+        .and_then(|()| stdout.flush())
+        .context("write the swarm URI")
+}
+
+/// The address to put in the URI: ours, or the tracker's view of our IP when we listen on
+/// an unspecified one; none if neither is known.
+fn advertised(local: SocketAddr, trackers: &[Tracking]) -> Option<SocketAddr> {
+    if !local.ip().is_unspecified() {
+        return Some(local);
+    }
+    trackers
+        .iter()
+        .find_map(Tracking::reflexive)
+        .map(|seen| SocketAddr::new(seen.ip(), local.port()))
 }

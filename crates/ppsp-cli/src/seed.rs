@@ -5,16 +5,13 @@
 //! all a `ppsp get` needs. Progress goes to stderr; on shutdown the node leaves its trackers,
 //! sends closing handshakes, and prints how many chunk bytes it uploaded.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Args;
-use ppsp_core::swarm::SwarmUri;
 use ppsp_node::node::{Node, NodeHandle, SwarmStorage};
 use ppsp_node::storage::{SeedFile, SeedOptions};
-use ppsp_node::tracking::Tracking;
 use ppsp_wire::ids::SwarmId;
 use ppsp_wire::ppspp::MerkleHashFunction;
 use ppsp_wire::tracker::PeerMode;
@@ -22,7 +19,7 @@ use ppsp_wire::tracker::PeerMode;
 use crate::hash::parse_chunk_size;
 use crate::node_run::{
     Rate, check_tracker_url, interrupted, join_trackers, leave_trackers, mib, parse_addr,
-    parse_interval, runtime,
+    parse_interval, print_swarm_uri, runtime,
 };
 
 /// Arguments of `ppsp seed`.
@@ -102,16 +99,7 @@ async fn serve(
     crate::transports::announce("seed", &node);
     node.add_swarm(SwarmStorage::seed(seed)).await?;
     let trackers = join_trackers(&node, &swarm, &tracker_urls, PeerMode::Seeder).await?;
-    let peers = advertised(node.local_addr(), &trackers);
-    let uri = SwarmUri {
-        metadata,
-        trackers: tracker_urls,
-        peers: peers.into_iter().collect(),
-    };
-    let mut stdout = std::io::stdout();
-    writeln!(stdout, "{uri}")
-        .and_then(|()| stdout.flush())
-        .context("write the swarm URI")?;
+    print_swarm_uri(metadata, tracker_urls, node.local_addr(), &trackers)?;
     eprintln!(
         "ppsp seed: serving {} ({chunks} chunks, {}) on {}",
         args.file.display(),
@@ -135,18 +123,6 @@ async fn serve(
     node.shutdown().await;
     eprintln!("ppsp seed: stopped; uploaded {uploaded} bytes of chunks");
     result
-}
-
-/// The address to put in the URI: ours, or the tracker's view of our IP when we listen on
-/// an unspecified one; none if neither is known.
-fn advertised(local: SocketAddr, trackers: &[Tracking]) -> Option<SocketAddr> {
-    if !local.ip().is_unspecified() {
-        return Some(local);
-    }
-    trackers
-        .iter()
-        .find_map(Tracking::reflexive)
-        .map(|seen| SocketAddr::new(seen.ip(), local.port()))
 }
 
 /// Prints progress until Ctrl-C or SIGTERM.
